@@ -1,0 +1,148 @@
+/**
+ * The simulator's output contract: what one timed run produces. The engine (engine/) writes it; the
+ * picture (render/svg-timeline.ts), the comparison (render/compare.ts), the CLI and the editor read it.
+ * Virtual time is in microseconds. Everything here is plain JSON-serialisable data.
+ */
+
+export type Errno =
+  | 'EFAULT'
+  | 'EINVAL'
+  | 'EINTR'
+  | 'EAGAIN'
+  | 'EEXIST'
+  | 'ENOENT'
+  | 'EBUSY'
+  | 'ESRCH'
+  | 'ENOMEM'
+  | 'EPERM'
+  | 'EOPNOTSUPP'
+  | 'ENOSPC'
+  | 'EIO';
+
+/** How a task ended (simulator.md "Outputs"). */
+export type TaskOutcome =
+  | { kind: 'ok'; value?: number }
+  | { kind: 'error'; errno: Errno; where?: string }
+  | { kind: 'signal'; signal: 'SIGBUS' | 'SIGSEGV' }
+  | { kind: 'bug'; assertion: string }
+  | { kind: 'killed'; signal: 'SIGKILL' }
+  | { kind: 'deadlock'; waitsFor: string }
+  | { kind: 'livelock'; cycle: string[] }
+  /** Still blocked or runnable when the run ended without deadlock/livelock (e.g. a monitor that never answers). */
+  | { kind: 'unfinished'; state: string };
+
+/** One handle_mm_fault / faultin_page attempt of a task's fault. */
+export interface FaultAttempt {
+  t: number;
+  /** Operation index in the task's script the attempt belongs to. */
+  op: number;
+  address: number;
+  /** FAULT_FLAG_* names without the prefix, e.g. ["ALLOW_RETRY", "KILLABLE", "USER", "TRIED"]. */
+  flags: string[];
+  /** VM_FAULT_* names without the prefix, or "0" for success; e.g. ["RETRY"], ["SIGBUS"], ["COMPLETED"]. */
+  result: string[];
+  /** Whether the attempt returned with the mmap lock (or VMA lock) released. */
+  lockReleased: boolean;
+}
+
+export interface TaskResult {
+  id: string;
+  outcome: TaskOutcome;
+  /** Fault attempts, in order, across all faults of the task. */
+  attempts: FaultAttempt[];
+  faults: number;
+  retries: number;
+  /** Per-task times (µs). */
+  blockedInUffd: number;
+  ioWait: number;
+  lockWait: number;
+  endTime: number;
+}
+
+/** mmap_lock state after an event; the picture draws a lane from these. */
+export interface LockSnapshot {
+  readers: string[];
+  writer: string | null;
+  /** Tasks queued for the write lock, in order; a queued writer blocks new readers (fair rwsem). */
+  queuedWriters: string[];
+  /** Tasks queued for the read lock behind a writer. */
+  queuedReaders: string[];
+}
+
+export type TraceEventKind =
+  | 'op-start'
+  | 'op-end'
+  | 'lock-request'
+  | 'lock-acquired'
+  | 'lock-released'
+  | 'vma-lock'
+  | 'vma-unlock'
+  | 'fault-attempt'
+  | 'fault-result'
+  | 'io-start'
+  | 'io-done'
+  | 'page-lock-wait'
+  | 'uffd-block'
+  | 'uffd-wake'
+  | 'uffd-message'
+  | 'uffd-ioctl'
+  | 'uffd-event'
+  | 'signal'
+  | 'gup'
+  | 'bug'
+  | 'outcome'
+  | 'note';
+
+export interface TraceEvent {
+  /** Virtual time, µs. */
+  t: number;
+  /** Sequence number: total order of events with the same t. */
+  seq: number;
+  task: string;
+  kind: TraceEventKind;
+  /** One-line human-readable label, e.g. "handle_mm_fault(ALLOW_RETRY|KILLABLE|USER) → RETRY". */
+  label: string;
+  /** Structured details (flags, results, addresses, errno …). */
+  details?: Record<string, string | number | boolean | string[]>;
+  lock: LockSnapshot;
+}
+
+export interface IoctlRecord {
+  t: number;
+  task: string;
+  ioctl: string;
+  /** "0", a byte count, or "-EEXIST" etc. */
+  result: string;
+}
+
+export interface Metrics {
+  mmapLock: {
+    readHoldTotal: number;
+    readHoldMax: number;
+    writeHoldTotal: number;
+    writerWaitTotal: number;
+    writerWaitMax: number;
+    readerWaitTotal: number;
+  };
+  blockedInUffdTotal: number;
+  ioWaitTotal: number;
+  uffdMessagesRead: number;
+  ioctls: IoctlRecord[];
+  /** ≤5.6 mmap readahead miss counter (behaviour 12), per file; absent when not modelled. */
+  readaheadMisses?: Record<string, number>;
+  steps: number;
+}
+
+export interface RunResult {
+  /** Version of this result format. */
+  format: 1;
+  scenario: string;
+  era: string;
+  seed: number;
+  endTime: number;
+  tasks: TaskResult[];
+  metrics: Metrics;
+  trace: TraceEvent[];
+  /** One line a reviewer can read at a glance, e.g. "writer: ok after 40 µs; faulter: SIGBUS (uffd without ALLOW_RETRY)". */
+  verdict: string;
+}
