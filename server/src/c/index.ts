@@ -1,0 +1,166 @@
+/**
+ * Kernel C facts: entry point. `extractCFacts(text, { era, fragment? })` parses a whole file or a hunk post-image
+ * fragment and returns plain-data facts (types.ts). Never throws on bad input.
+ */
+import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
+import { parse, prepare, PositionMapper, SYNTHETIC_FUNCTION, type SyntaxNode } from './parser';
+import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
+
+export * from './types';
+export { GUP_SIGNATURES, gupSignatureFor, gupSignaturesWithArity, isGupFunction } from './gup-signatures';
+export {
+  forwardDataflow,
+  findPathAvoiding,
+  pathExistsAvoiding,
+  reachable,
+  successorsIndex,
+  predecessorsIndex,
+  nodeAtLine,
+} from './cfg';
+export type { DataflowResult } from './cfg';
+
+const DEFAULT_MAX_CHARS = 16 * 1024 * 1024;
+const SIGNAL_FNS_RE = /\b(?:fault_signal_pending|fatal_signal_pending|__fatal_signal_pending|signal_pending|gup_signal_pending)\s*\(/;
+
+function emptyFacts(truncated: boolean): CFacts {
+  return { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated };
+}
+
+function functionName(def: SyntaxNode): string | undefined {
+  let d = def.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') {
+    d = d.childForFieldName('declarator');
+  }
+  const id = d?.childForFieldName('declarator');
+  return id ? id.text : undefined;
+}
+
+/** `SYSCALL_DEFINE3(mprotect, …)` followed by a body parses as a call statement + a compound statement. */
+function macroFunction(stmt: SyntaxNode): FunctionInput | undefined {
+  const next = stmt.nextNamedSibling;
+  if (!next || next.type !== 'compound_statement') return undefined;
+  const call = stmt.namedChild(0);
+  if (!call || call.type !== 'call_expression') return undefined;
+  const macro = call.childForFieldName('function')?.text ?? '';
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(macro)) return undefined;
+  const first = call.childForFieldName('arguments')?.namedChild(0)?.text ?? '';
+  const name = /^(?:COMPAT_)?SYSCALL_DEFINE\d$/.test(macro) && first ? `sys_${first}` : `${macro}(${first})`;
+  // The range spans the header (macro call) and the body; use the body node's parent-less span via the call.
+  return { name, node: next, body: next, synthetic: false };
+}
+
+function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]; missing: SyntaxNode[] } {
+  const fns: FunctionInput[] = [];
+  const errors: SyntaxNode[] = [];
+  const missing: SyntaxNode[] = [];
+  const cursor = root.walk();
+  let done = false;
+  while (!done) {
+    const n = cursor.currentNode;
+    if (n.type === 'ERROR') errors.push(n);
+    else if (n.isMissing) missing.push(n);
+    if (n.type === 'function_definition') {
+      const body = n.childForFieldName('body');
+      const name = functionName(n);
+      if (body && name) fns.push({ name, node: n, body, synthetic: name === SYNTHETIC_FUNCTION });
+    } else if (n.type === 'expression_statement' && (n.parent?.type === 'translation_unit' || n.parent?.type === 'ERROR')) {
+      const m = macroFunction(n);
+      if (m) fns.push(m);
+    }
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        done = true;
+        break;
+      }
+    }
+  }
+  return { fns, errors, missing };
+}
+
+function statementOf(n: SyntaxNode): SyntaxNode {
+  for (let p: SyntaxNode | null = n.parent; p; p = p.parent) {
+    if (p.type.endsWith('_statement') || p.type === 'declaration' || p.type === 'compound_statement') return p;
+  }
+  return n.parent ?? n;
+}
+
+function mergeRanges(rs: Range[]): Range[] {
+  const cmp = (a: Range['start'], b: Range['start']): number => (a.line !== b.line ? a.line - b.line : a.column - b.column);
+  const sorted = [...rs].sort((a, b) => cmp(a.start, b.start));
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && cmp(r.start, last.end) <= 0) {
+      if (cmp(r.end, last.end) > 0) last.end = r.end;
+    } else out.push({ start: { ...r.start }, end: { ...r.end } });
+  }
+  return out;
+}
+
+export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
+  if (typeof text !== 'string') return emptyFacts(false);
+  if (text.length > (opts.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
+  const prep = prepare(text, opts.fragment);
+  const tree = parse(prep.text);
+  const map = new PositionMapper(prep, text);
+  const { fns, errors, missing } = collect(tree.rootNode);
+
+  const helpers: HelperIndex = { signalHelpers: new Map() };
+  for (const f of fns) helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(f.body.text));
+
+  const functions: FunctionFacts[] = [];
+  const inFunction: { start: number; end: number }[] = [];
+  for (const f of fns) {
+    // Nested definitions (a wrapper gone wrong) are analysed on their own; skip duplicates of the same body.
+    inFunction.push({ start: f.body.startIndex, end: f.body.endIndex });
+    try {
+      const facts = new FunctionExtractor(f, map, opts.era, helpers).run();
+      if (f.node.type === 'compound_statement') {
+        // Macro-defined function: extend the range to the macro header.
+        const header = f.node.previousNamedSibling;
+        if (header) facts.range = { start: map.range(header).start, end: facts.range.end };
+      }
+      functions.push(facts);
+    } catch {
+      // A bug in one function's extraction must not lose the others; mark its body unreliable.
+      errors.push(f.body);
+    }
+  }
+
+  const orphans: CFacts['orphans'] = { gupCalls: [], lockOps: [], faultCalls: [] };
+  const orphanRoots = errors.filter(
+    (e) =>
+      e.type === 'ERROR' &&
+      !inFunction.some((r) => e.startIndex >= r.start && e.endIndex <= r.end) &&
+      !errors.some((o) => o !== e && o.startIndex <= e.startIndex && o.endIndex >= e.endIndex),
+  );
+  if (orphanRoots.length) {
+    // Calls inside top-level ERROR regions: wrap them in a pseudo-function so the same classifiers apply.
+    for (const e of orphanRoots) {
+      try {
+        const facts = new FunctionExtractor({ name: '<error>', node: e, body: e, synthetic: true }, map, opts.era, helpers).run();
+        const mark = <T extends { unreliable: boolean; node: number }>(x: T): T => ({ ...x, unreliable: true, node: -1 });
+        orphans.gupCalls.push(...facts.gupCalls.map(mark));
+        orphans.lockOps.push(...facts.lockOps.map(mark));
+        orphans.faultCalls.push(...facts.faultCalls.map(mark));
+      } catch {
+        /* ignore: already marked unreliable */
+      }
+    }
+  }
+
+  const unreliable = mergeRanges([
+    ...errors.map((e) => map.range(e)),
+    ...missing.map((m) => map.range(statementOf(m))),
+  ]);
+  return {
+    functions,
+    unreliable,
+    parseErrors: errors.length + missing.length,
+    orphans,
+    truncated: false,
+  };
+}
+
+export { isUnreliable };

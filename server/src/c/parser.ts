@@ -1,0 +1,229 @@
+/**
+ * The only module that talks to tree-sitter. Prepares kernel C for parsing (same-length macro blanking so positions
+ * do not move, fragment wrapping) and maps positions back to the caller's text.
+ */
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import type { Pos, Range } from './types';
+
+export type SyntaxNode = Parser.SyntaxNode;
+
+let sharedParser: Parser | undefined;
+function parser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    // tree-sitter-c's typings describe the language object loosely; it is the Language tree-sitter expects.
+    sharedParser.setLanguage(C as unknown as Parser.Language);
+  }
+  return sharedParser;
+}
+
+/** Annotations that are blanked (same length) before parsing. */
+const BLANK_WORDS = [
+  '__user', '__iomem', '__rcu', '__percpu', '__must_check', '__init', '__exit', '__always_inline', '__maybe_unused',
+  '__kprobes', '__force', '__visible', 'asmlinkage', 'noinline', 'notrace', '__cold', '__weak', '__sched', '__ref',
+  '__read_mostly', '__noreturn', '__bitwise', '__attribute_const__', 'noinstr', '__ro_after_init', '__initdata',
+  '__cpuidle', '__irq_entry', '__latent_entropy', '__noclone', '__pure', '__used', '__nocfi',
+];
+const BLANK_RE = new RegExp(`\\b(?:${BLANK_WORDS.join('|')})\\b`, 'g');
+/** Sparse annotations with an argument: `__acquires(x)` … blanked with their argument. */
+const BLANK_CALL_RE = /\b(?:__acquires|__releases|__must_hold)\s*\(/g;
+const FOR_EACH_RE = /\b([A-Za-z_]\w*for_each\w*)\s*\(/g;
+
+/** Index of the `)` matching the `(` at `open`, or -1. */
+export function matchParen(text: string, open: number, limit = 4000): number {
+  let depth = 0;
+  const end = Math.min(text.length, open + limit);
+  for (let i = open; i < end; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+function prevNonSpace(text: string, i: number): { ch: string; at: number } {
+  let j = i - 1;
+  while (j >= 0 && /\s/.test(text[j]!)) j--;
+  return { ch: j >= 0 ? text[j]! : '', at: j };
+}
+
+function nextNonSpace(text: string, i: number): string {
+  let j = i;
+  while (j < text.length && /\s/.test(text[j]!)) j++;
+  return j < text.length ? text[j]! : '';
+}
+
+/**
+ * Same-length rewrites: annotations become spaces; iterator macros used as loop heads
+ * (`list_for_each_entry(pos, head, member) {`) become `while (pos, head, member) {` padded with spaces,
+ * which tree-sitter parses as a loop with a comma-expression condition.
+ */
+export function preprocess(text: string): string {
+  let out = text.replace(BLANK_RE, (m) => ' '.repeat(m.length));
+  if (/__acquires|__releases|__must_hold/.test(out)) {
+    const chars = out.split('');
+    for (const m of out.matchAll(BLANK_CALL_RE)) {
+      const open = m.index + m[0].length - 1;
+      const close = matchParen(out, open, 400);
+      if (close < 0) continue;
+      for (let i = m.index; i <= close; i++) if (chars[i] !== '\n') chars[i] = ' ';
+    }
+    out = chars.join('');
+  }
+  if (!out.includes('for_each')) return out;
+  const chars = out.split('');
+  for (const m of out.matchAll(FOR_EACH_RE)) {
+    const name = m[1]!;
+    const start = m.index;
+    const open = start + m[0].length - 1;
+    const prev = prevNonSpace(out, start);
+    const prevWord = out.slice(Math.max(0, prev.at - 3), prev.at + 1);
+    if (!(prev.ch === '' || ';{}:)'.includes(prev.ch) || prevWord === 'else')) continue;
+    // Not on a preprocessor line.
+    const lineStart = out.lastIndexOf('\n', start) + 1;
+    if (out.slice(lineStart, start).trimStart().startsWith('#')) continue;
+    const close = matchParen(out, open, 2000);
+    if (close < 0) continue;
+    const next = nextNonSpace(out, close + 1);
+    if (next === ';' || next === '' || next === ',' || next === ')') continue;
+    const repl = 'while' + ' '.repeat(name.length - 5);
+    for (let i = 0; i < name.length; i++) chars[start + i] = repl[i]!;
+  }
+  return chars.join('');
+}
+
+export interface Prepared {
+  /** Text handed to tree-sitter. */
+  text: string;
+  /** Lines of synthetic prefix before the caller's first line. */
+  prefixLines: number;
+  /** Number of caller lines (the rest is synthetic suffix). */
+  userLines: number;
+  /** Added to output lines. */
+  lineOffset: number;
+  /** Name of the synthetic function, when wrapped. */
+  syntheticName?: string;
+}
+
+function countBraces(text: string): { min: number; final: number; minLineIsFunctionEnd: boolean } {
+  let depth = 0;
+  let min = 0;
+  let minLineIsFunctionEnd = false;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const ch = text[i]!;
+    if (ch === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '/') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== ch && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      i = j + 1;
+      continue;
+    }
+    if (ch === '{') depth++;
+    else if (ch === '}') {
+      depth--;
+      if (depth < min) {
+        min = depth;
+        const ls = text.lastIndexOf('\n', i) + 1;
+        const le = text.indexOf('\n', i);
+        minLineIsFunctionEnd = text.slice(ls, le < 0 ? n : le).replace(/\s+$/, '') === '}';
+      }
+    }
+    i++;
+  }
+  return { min, final: depth, minLineIsFunctionEnd };
+}
+
+/** Does `header + " {}"` parse as a function definition? */
+function isFunctionHeader(header: string): boolean {
+  if (!/\w\s*\(/.test(header) || /[;{}=]/.test(header) || header.trimStart().startsWith('#')) return false;
+  const tree = parser().parse(preprocess(header) + ' {}\n');
+  const root = tree.rootNode;
+  return root.namedChildCount === 1 && root.namedChildren[0]!.type === 'function_definition' && !root.hasError;
+}
+
+/** Repairs a context line git truncated mid parameter list; returns a header that parses, or undefined. */
+export function functionHeaderFrom(contextLine: string): string | undefined {
+  const line = contextLine.replace(/\s*\{\s*$/, '').trim();
+  if (!line) return undefined;
+  if (isFunctionHeader(line)) return line;
+  // Truncated parameter list: cut after the last complete parameter and close the list.
+  const open = line.indexOf('(');
+  if (open > 0) {
+    const cut = line.lastIndexOf(',');
+    const candidates = [cut > open ? line.slice(0, cut) + ')' : '', line.slice(0, open) + '(void)'];
+    for (const c of candidates) if (c && isFunctionHeader(c)) return c;
+  }
+  return undefined;
+}
+
+export const SYNTHETIC_FUNCTION = '__mmlens_fragment';
+
+export function prepare(text: string, fragment?: { contextLine: string; firstLine?: number }): Prepared {
+  const body = preprocess(text);
+  const userLines = text.split('\n').length;
+  if (!fragment) return { text: body, prefixLines: 0, userLines, lineOffset: 0 };
+  const header = functionHeaderFrom(fragment.contextLine);
+  const braces = countBraces(body);
+  let extraOpen = -braces.min;
+  if (extraOpen > 0 && braces.minLineIsFunctionEnd) extraOpen--;
+  const closing = Math.max(0, 1 + extraOpen + braces.final);
+  const head = header ?? `static void ${SYNTHETIC_FUNCTION}(void)`;
+  const prefix = `${head.replace(/\n/g, ' ')} {${'{'.repeat(extraOpen)}\n`;
+  const suffix = `\n${';}'.repeat(closing)}\n`;
+  return {
+    text: prefix + body + suffix,
+    prefixLines: 1,
+    userLines,
+    lineOffset: fragment.firstLine ?? 0,
+    syntheticName: header ? undefined : SYNTHETIC_FUNCTION,
+  };
+}
+
+export function parse(text: string): Parser.Tree {
+  // A callback input avoids copying huge strings through the binding in one piece.
+  if (text.length > 1 << 20) return parser().parse((index: number) => text.slice(index, index + 65536));
+  return parser().parse(text);
+}
+
+/** Maps parsed-text points to caller coordinates. */
+export class PositionMapper {
+  private readonly lastUserLine: number;
+  constructor(private readonly prep: Prepared, private readonly userText: string) {
+    this.lastUserLine = prep.userLines - 1;
+  }
+
+  pos(p: Parser.Point): Pos {
+    const line = p.row - this.prep.prefixLines;
+    if (line < 0) return { line: this.prep.lineOffset, column: 0 };
+    if (line > this.lastUserLine) return { line: this.lastUserLine + this.prep.lineOffset, column: this.lastLineLength() };
+    return { line: line + this.prep.lineOffset, column: p.column };
+  }
+
+  range(n: { startPosition: Parser.Point; endPosition: Parser.Point }): Range {
+    return { start: this.pos(n.startPosition), end: this.pos(n.endPosition) };
+  }
+
+  private lastLen?: number;
+  private lastLineLength(): number {
+    if (this.lastLen === undefined) {
+      const i = this.userText.lastIndexOf('\n');
+      this.lastLen = this.userText.length - (i + 1);
+    }
+    return this.lastLen;
+  }
+}
