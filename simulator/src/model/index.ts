@@ -8,3 +8,5 @@
  */
 export * from './mm';
 export { canonicalJson, deepClone } from './canonical';
+export * from './fault';
+export * from './ops';
