@@ -35,7 +35,9 @@ function pathFromMarker(text: string): { path: string | null; prefixed: boolean 
   if (tab >= 0) p = p.slice(0, tab);
   p = unquote(p.trimEnd());
   if (p === '/dev/null') return { path: null, prefixed: false };
-  if (p.startsWith('a/') || p.startsWith('b/')) return { path: p.slice(2), prefixed: true };
+  // Like git apply -p1: drop the first path component ('a/', 'b/', 'linux-orig/', …).
+  const slash = p.indexOf('/');
+  if (slash > 0) return { path: p.slice(slash + 1), prefixed: true };
   return { path: p, prefixed: false };
 }
 

@@ -112,6 +112,10 @@ export function parsePatchBody(lines: BLine[], sink: IssueSink, mail: boolean): 
     }
     if (mail && isSignature(lines, i) && i + 1 < n && /^\d+(\.\d+)+/.test(lines[i + 1].text)) break;
   }
+  if (d < 0 && !mail) {
+    // A hunk without any file header: let the diff parser report it.
+    for (let i = i0; i < n; i++) if (lines[i].text.startsWith('@@ -')) { d = i; break; }
+  }
   let sep = -1;
   const sepLimit = d >= 0 ? d : n;
   for (let i = i0; i < sepLimit; i++) {
