@@ -110,6 +110,19 @@ function flagNamesIn(n: SyntaxNode): string[] {
   return uniq(identifiersIn(n).filter((i) => FLAG_RE.test(i)));
 }
 
+/** Flag names of an assigned value, ignoring call arguments (`fault = handle_mm_fault(…, FLAG)` is no flag update). */
+function assignedFlagNames(n: SyntaxNode): string[] {
+  const out: string[] = [];
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.type === 'call_expression') continue;
+    if (x.type === 'identifier' && FLAG_RE.test(x.text)) out.push(x.text);
+    for (const c of x.namedChildren) stack.push(c);
+  }
+  return uniq(out);
+}
+
 /** Non-flag variable-ish leaves: identifiers and (outermost) field expressions, not callee names. */
 function flagVarsIn(n: SyntaxNode, out: string[] = []): string[] {
   if (n.type === 'field_expression') {
@@ -308,7 +321,7 @@ export class FunctionExtractor {
     const name = left.text.replace(/\s+/g, '');
     const op = opNode.text;
     this.assignments.push({ name, op, value: right, at: a.startIndex });
-    const flags = flagNamesIn(right);
+    const flags = assignedFlagNames(right);
     if (flags.length === 0) return;
     let kind: FlagUpdateFact['op'] | undefined;
     const r = unwrap(right);
@@ -333,7 +346,7 @@ export class FunctionExtractor {
     while (decl && decl.type === 'pointer_declarator') decl = decl.childForFieldName('declarator');
     if (!value || !decl) return;
     this.assignments.push({ name: decl.text, op: '=', value, at: d.startIndex });
-    const flags = flagNamesIn(value);
+    const flags = assignedFlagNames(value);
     if (flags.length) this.pushFlagUpdate(d, decl.text, 'assign', flags);
   }
 
@@ -354,7 +367,7 @@ export class FunctionExtractor {
     );
   }
 
-  /** Flag names of `expr`, plus those of simple local variables assigned (= / |=) before `at`. */
+  /** Flag names of `expr`, plus those of simple local variables assigned (= / |=) before `at` (may-union over paths). */
   private flagsOf(expr: SyntaxNode, at: number): { names: string[]; via: string[] } {
     const names = flagNamesIn(expr);
     const via: string[] = [];
@@ -365,7 +378,6 @@ export class FunctionExtractor {
       for (const a of this.assignments) {
         if (a.at >= at) break;
         if (a.name !== v) continue;
-        if (a.op === '=') found.length = 0;
         if (a.op === '=' || a.op === '|=') found.push(...flagNamesIn(a.value));
       }
       if (found.length) {
@@ -620,7 +632,8 @@ export class FunctionExtractor {
     const out: { at: number; t: TestFact }[] = [];
     for (const s of [...ifs, ...extra]) {
       const c = s.childForFieldName('condition');
-      if (!c || c.startIndex < from || c.startIndex >= to || !mentions(c.text, word)) continue;
+      const inWindow = extra.includes(s) || (c && c.startIndex >= from && c.startIndex < to);
+      if (!c || !inWindow || !mentions(c.text, word)) continue;
       out.push({ at: c.startIndex, t: this.test(c) });
     }
     return out.sort((a, b) => a.at - b.at).map((x) => x.t);
