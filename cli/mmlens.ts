@@ -1,0 +1,57 @@
+/**
+ * mmlens — Kernel MM Lens on the command line: the same analysis and simulator as the editor, for CI and terminals.
+ *
+ *   mmlens facts <file|dir>...     GUP call sites, mmap lock operations, fault-retry loops, era (text or --json)
+ *   mmlens simulate <scenario>     run the mm + userfaultfd simulator (see `mmlens simulate --help`)
+ */
+import { CliError, type Io, processIo } from './io';
+import { runFactsCommand } from './commands/facts';
+import { runSimulateCommand } from './commands/simulate';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `usage: mmlens <command> [options]
+
+commands:
+  facts <file|dir>...   print the kernel facts of C files, patches and patch series
+                        (GUP call sites with argument roles, mmap lock operations, fault calls,
+                        fault-retry loops, the kernel era and where it came from)
+      --json              machine-readable output
+      --era X.Y           analyse for this kernel era (default: Makefile of the tree, hints, newest)
+      --max-bytes N       skip files larger than N bytes when walking directories (default 10 MB)
+      --no-progress       no progress bar on stderr
+  simulate <scenario.json|preset> [--seed N] [--svg out.svg] [--json] [--explore] [--compare other.json]
+  simulate --list-presets
+  help                  this text
+  --version             print the version
+`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'facts':
+        return await runFactsCommand(rest, io);
+      case 'simulate':
+        return await runSimulateCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return cmd === undefined ? 2 : 0;
+      case '--version':
+      case '-V':
+        io.stdout(`mmlens ${VERSION}\n`);
+        return 0;
+      default:
+        throw new CliError(`unknown command '${cmd}' (try 'mmlens help')`);
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr(`mmlens: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Computes InputFacts for one input: a C file, or a patch document (single patch, git diff, format-patch, mbox
+ * series). Patches of a series are taken in order, each on top of the previous ones: when the tree holds the
+ * file, the hunks are applied in memory and the whole pre/post file is parsed (rules see whole functions);
+ * otherwise every hunk is parsed alone as a fragment around its `@@` function context.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { formatEra, describeEraSource, type Era } from '../../../common/era';
+import { extractCFacts } from '../c';
+import type { CFacts, Range } from '../c/types';
+import { findMakefileEra, resolveEra } from '../era/detect';
+import { hunkImage, parsePatchDocument } from '../series';
+import type { FileDiff, Patch, PatchDocument } from '../series/types';
+import { applyFileDiff, SOURCE_SHIFT } from './apply';
+import type { CFileFacts, EraInfo, FactsUnit, LineOrigin, PatchDocumentFacts, PatchFacts, PatchFileFacts, SideFacts } from './types';
+
+export interface FactsOptions {
+  /** Explicit era ("6.8"); otherwise the Makefile of the tree, hints in the text, or the newest era. */
+  era?: string;
+  /** Kernel tree the patched files are read from; by default the tree (Makefile with VERSION) above the patch. */
+  tree?: string;
+  /** Reads a tree file; defaults to the file system. Returns undefined when absent. */
+  readTreeFile?: (absPath: string) => string | undefined;
+}
+
+function eraInfo(r: ReturnType<typeof resolveEra>): EraInfo {
+  return { era: formatEra(r.era), source: describeEraSource(r.source), sourceKind: r.source.kind };
+}
+
+export function isCPath(p: string | null): boolean {
+  return p !== null && /\.[ch]$/i.test(p);
+}
+
+export function factsForCFile(text: string, path: string, opts: FactsOptions = {}): CFileFacts {
+  const r = resolveEra({ setting: opts.era, filePath: path, text });
+  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era }) };
+}
+
+const defaultReadTreeFile = (p: string): string | undefined => {
+  try {
+    if (!existsSync(p) || !statSync(p).isFile()) return undefined;
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** The files of the tree as the series changes them: patch k sees the results of patches 1..k-1. */
+class VirtualTree {
+  private readonly changed = new Map<string, string | null>();
+  constructor(
+    private readonly root: string | undefined,
+    private readonly read: (absPath: string) => string | undefined,
+  ) {}
+  get(path: string): string | undefined {
+    if (this.changed.has(path)) return this.changed.get(path) ?? undefined;
+    if (!this.root) return undefined;
+    const abs = resolve(this.root, path);
+    if (!abs.startsWith(resolve(this.root))) return undefined; // '../' in a patch path never leaves the tree
+    return this.read(abs);
+  }
+  set(path: string, text: string | null): void {
+    this.changed.set(path, text);
+  }
+}
+
+function functionOverlaps(r: Range, lines: Set<number>): boolean {
+  for (let l = r.start.line; l <= r.end.line; l++) if (lines.has(l)) return true;
+  return false;
+}
+
+/** Keeps the functions a patch touches: whole-file facts would otherwise list every function of the file. */
+function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
+  return { ...facts, functions: facts.functions.filter((f) => functionOverlaps(f.range, touched)) };
+}
+
+function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string): SideFacts {
+  const units: FactsUnit[] = [];
+  const lines: LineOrigin[] = [];
+  file.hunks.forEach((h, hi) => {
+    const img = hunkImage(h, side);
+    if (img.lines.length === 0) return;
+    img.sources.forEach((dl, i) => {
+      lines.push([img.fileLine(i) - 1, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
+    });
+    units.push({ hunk: hi, facts: extractCFacts(img.text, { era, fragment: { contextLine: h.context, firstLine: img.startLine - 1 } }) });
+  });
+  return { side, mode: 'fragments', note, units, lines };
+}
+
+function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, source: Int32Array, era: Era): SideFacts {
+  const lines: LineOrigin[] = [];
+  const touched = new Set<number>();
+  for (let l = 0; l < source.length; l++) {
+    const s = source[l];
+    if (s < 0) continue;
+    const dl = file.hunks[Math.floor(s / SOURCE_SHIFT)].lines[s % SOURCE_SHIFT];
+    lines.push([l, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
+    touched.add(l);
+  }
+  return { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
+}
+
+function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFileFacts {
+  const isC = isCPath(file.newPath ?? file.oldPath);
+  const out: PatchFileFacts = {
+    oldPath: file.oldPath,
+    newPath: file.newPath,
+    status: file.status,
+    binary: file.binary,
+    hunks: file.hunks.length,
+    isC,
+  };
+  const oldText = file.oldPath === null ? '' : tree.get(file.oldPath);
+  let applied: ReturnType<typeof applyFileDiff> | undefined;
+  let note = treeRoot ? `${file.oldPath} is not in the tree ${treeRoot}` : 'no kernel tree to read the file from';
+  if (oldText !== undefined && !file.binary) {
+    applied = applyFileDiff(oldText, file);
+    if (!applied.ok) note = `does not apply to the tree: ${applied.reason}`;
+  } else if (file.binary) {
+    note = 'binary patch';
+  }
+  if (applied?.ok) {
+    if (file.oldPath !== null && file.newPath !== file.oldPath) tree.set(file.oldPath, null);
+    if (file.newPath !== null) tree.set(file.newPath, applied.text);
+  } else if (file.newPath !== null && file.newPath !== file.oldPath) {
+    tree.set(file.newPath, null);
+  }
+  if (!isC || file.binary) return out;
+  if (applied?.ok) {
+    if (file.oldPath !== null) out.pre = wholeFileSide(file, 'pre', oldText ?? '', applied.oldLineSource, era);
+    if (file.newPath !== null) out.post = wholeFileSide(file, 'post', applied.text, applied.newLineSource, era);
+  } else {
+    if (file.oldPath !== null) out.pre = fragmentSide(file, 'pre', era, note);
+    if (file.newPath !== null) out.post = fragmentSide(file, 'post', era, note);
+  }
+  return out;
+}
+
+function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFacts {
+  const prefix = p.subject?.prefix;
+  return {
+    index,
+    subject: p.subject?.cleaned ?? p.files.map((f) => f.newPath ?? f.oldPath).join(', '),
+    prefix: prefix?.raw ?? '',
+    version: prefix?.version ?? 1,
+    ...(prefix?.index !== undefined ? { k: prefix.index } : {}),
+    ...(prefix?.total !== undefined ? { n: prefix.total } : {}),
+    author: p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : '',
+    date: p.date,
+    trailers: p.trailers.map((t) => ({ key: t.key, value: t.value, line: t.position.line })),
+    files: p.files.map((f) => fileFacts(f, tree, era, treeRoot)),
+    line: p.range.start.line,
+  };
+}
+
+/** The tree a patch file lives in: the nearest ancestor directory whose Makefile has VERSION/PATCHLEVEL. */
+function treeAbove(path: string): string | undefined {
+  const m = findMakefileEra(dirname(resolve(path)));
+  return m ? dirname(m.path) : undefined;
+}
+
+export function factsForPatchDocument(doc: PatchDocument, text: string, path: string, opts: FactsOptions = {}): PatchDocumentFacts {
+  const treeRoot = opts.tree ? resolve(opts.tree) : treeAbove(path);
+  const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text });
+  const tree = new VirtualTree(treeRoot, opts.readTreeFile ?? defaultReadTreeFile);
+  const out: PatchDocumentFacts = {
+    kind: 'patch',
+    path,
+    documentKind: doc.kind,
+    era: eraInfo(r),
+    ...(treeRoot ? { tree: treeRoot } : {}),
+    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot)),
+    issues: doc.issues,
+  };
+  if (doc.cover) out.cover = { subject: doc.cover.subject?.raw ?? '', line: doc.cover.mail.range.start.line };
+  if (doc.series) {
+    const s = doc.series;
+    out.series = { version: s.version, total: s.total, missing: s.missing, duplicates: s.duplicates };
+  }
+  return out;
+}
+
+/** Parses and computes facts for a patch input given as bytes (mail charsets are honoured) or text. */
+export function factsForPatchInput(input: string | Uint8Array, path: string, opts: FactsOptions = {}): PatchDocumentFacts {
+  const doc = parsePatchDocument(input, { uri: path });
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  return factsForPatchDocument(doc, text, path, opts);
+}

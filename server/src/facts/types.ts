@@ -1,0 +1,89 @@
+/**
+ * Facts of a whole input (what `mmlens facts` prints and the rules will consume): a C file, or a patch document
+ * with, for every patch and every C file it touches, the facts of the pre-image and of the post-image.
+ *
+ * Coordinates: every CFacts position is a 0-based line/column of the FILE (old file for the pre-image, new file
+ * for the post-image), whether it came from the whole file or from a hunk fragment. `lines` maps the file lines
+ * that appear in the patch to their 0-based line in the patch document.
+ */
+import type { CFacts } from '../c/types';
+import type { DocumentKind, ParseIssue } from '../series/types';
+
+export interface EraInfo {
+  era: string;
+  /** Human-readable source: "Makefile VERSION/PATCHLEVEL (…)", "hints in the patch: …", "default (…)". */
+  source: string;
+  sourceKind: 'setting' | 'makefile' | 'patch-hints' | 'default';
+}
+
+export interface CFileFacts {
+  kind: 'c';
+  path: string;
+  era: EraInfo;
+  facts: CFacts;
+}
+
+export type ChangeKind = 'added' | 'removed' | 'context';
+
+/** [0-based file line, 0-based document line, change]. */
+export type LineOrigin = [number, number, ChangeKind];
+
+export interface FactsUnit {
+  /** Hunk index for fragment units; absent for a whole file. */
+  hunk?: number;
+  facts: CFacts;
+}
+
+export interface SideFacts {
+  side: 'pre' | 'post';
+  /** whole-file: the hunks were applied to the file from the tree; fragments: each hunk parsed alone. */
+  mode: 'whole-file' | 'fragments';
+  /** Why fragments were used (file not in the tree, hunk does not apply). */
+  note?: string;
+  units: FactsUnit[];
+  lines: LineOrigin[];
+}
+
+export interface PatchFileFacts {
+  oldPath: string | null;
+  newPath: string | null;
+  status: string;
+  binary: boolean;
+  hunks: number;
+  /** C facts are extracted for .c and .h files only. */
+  isC: boolean;
+  pre?: SideFacts;
+  post?: SideFacts;
+}
+
+export interface PatchFacts {
+  /** 1-based position in the document (after ordering by k). */
+  index: number;
+  subject: string;
+  /** '[PATCH v2 1/3]' as written, '' when none. */
+  prefix: string;
+  version: number;
+  k?: number;
+  n?: number;
+  author: string;
+  date: string | null;
+  trailers: { key: string; value: string; line: number }[];
+  files: PatchFileFacts[];
+  /** 0-based document line where the patch starts. */
+  line: number;
+}
+
+export interface PatchDocumentFacts {
+  kind: 'patch';
+  path: string;
+  documentKind: DocumentKind;
+  era: EraInfo;
+  /** Tree the files were read from for whole-file facts, when one was found. */
+  tree?: string;
+  cover?: { subject: string; line: number };
+  series?: { version: number; total: number | null; missing: number[]; duplicates: number[] };
+  patches: PatchFacts[];
+  issues: ParseIssue[];
+}
+
+export type InputFacts = CFileFacts | PatchDocumentFacts;
