@@ -118,7 +118,7 @@ function assignedFlagNames(n: SyntaxNode): string[] {
     const x = stack.pop()!;
     if (x.type === 'call_expression') continue;
     if (x.type === 'identifier' && FLAG_RE.test(x.text)) out.push(x.text);
-    for (const c of x.namedChildren) stack.push(c);
+    for (let i = x.namedChildCount - 1; i >= 0; i--) stack.push(x.namedChild(i)!);
   }
   return uniq(out);
 }
