@@ -61,8 +61,8 @@ function wants(features: CtxFeatureMap, ctxId: string, f: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Internal mutating helpers (always on a clone)
 
-/** Splits the vma containing `addr` at `addr` (no-op at a boundary or in a hole). */
-function splitAt(mm: MmState, addr: number): void {
+/** Splits the vma containing `addr` at `addr` (no-op at a boundary or in a hole). MUTATES (use on a clone). */
+export function splitAt(mm: MmState, addr: number): void {
   const i = mm.vmas.findIndex((v) => addr > v.start && addr < v.end);
   if (i < 0) return;
   const v = mm.vmas[i];
@@ -78,7 +78,7 @@ function vmaAttrsKey(v: Vma): string {
   return canonicalJson(rest);
 }
 
-/** Merges adjacent vmas with identical attributes and contiguous offsets (vma_merge, simplified). */
+/** Merges adjacent vmas with identical attributes and contiguous offsets (vma_merge, simplified). MUTATES. */
 export function normalizeVmas(mm: MmState): void {
   const out: Vma[] = [];
   for (const v of mm.vmas) {
@@ -97,11 +97,13 @@ export function normalizeVmas(mm: MmState): void {
   mm.vmas = out;
 }
 
-function pteKeysIn(mm: MmState, start: number, end: number): string[] {
+/** Keys of the non-none ptes with address in [start, end). */
+export function pteKeysIn(mm: MmState, start: number, end: number): string[] {
   return Object.keys(mm.ptes).filter((k) => Number(k) >= start && Number(k) < end);
 }
 
-function dropPte(mm: MmState, key: string): void {
+/** Removes one pte and drops its page reference. MUTATES. */
+export function dropPte(mm: MmState, key: string): void {
   const p = mm.ptes[key];
   if (p && (p.kind === 'present' || p.kind === 'swap')) {
     if (p.page === ZERO_PAGE) mm.pages[String(ZERO_PAGE)].mapcount = Math.max(0, mm.pages[String(ZERO_PAGE)].mapcount - 1);

@@ -8,3 +8,5 @@
  */
 export * from './types';
 export * from './handle-userfault';
+export * from './ctx';
+export * from './ioctls';

@@ -151,6 +151,10 @@ export interface UffdIoctlResult {
   ioctl: UffdIoctl;
   errno: Errno | null;
   out?: number | NegErrno;
+  /** UFFDIO_REGISTER: uffdio_register.ioctls; UFFDIO_API: uffdio_api.ioctls (empty when zeroed on error). */
+  ioctls?: UffdIoctl[];
+  /** UFFDIO_API: uffdio_api.features as returned (all available features; empty when zeroed on error). */
+  features?: UffdFeature[];
 }
 
 /** Who is calling (the uffd ioctl checks): privilege and mm identity. */
