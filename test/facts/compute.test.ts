@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { factsForCFile, factsForPatchInput } from '../../server/src/facts/compute';
+import { formatFacts } from '../../server/src/facts/format';
+
+const ROOT = join(__dirname, '..', '..');
+const FIX = join(__dirname, '..', 'fixtures', 'facts');
+const SAMPLE = join(ROOT, 'samples', 'series', 'gup-unlocked-v2.mbox');
+
+test('patch with a tree: whole-file facts before and after, era from the tree Makefile', () => {
+  const f = factsForPatchInput(readFileSync(join(FIX, 'qux-unlocked.patch')), 'qux-unlocked.patch', { tree: join(FIX, 'tree') });
+  assert.equal(f.era.era, '5.6');
+  assert.equal(f.era.sourceKind, 'makefile');
+  const file = f.patches[0].files[0];
+  assert.equal(file.pre?.mode, 'whole-file');
+  const pre = file.pre!.units[0].facts.functions;
+  assert.deepEqual(pre.map((fn) => fn.name), ['qux_pin'], 'only the touched function is kept');
+  assert.deepEqual(pre[0].lockOps.map((l) => [l.callee, l.kind, l.spelling, l.range.start.line]), [
+    ['down_read', 'acquire', 'mmap_sem', 9],
+    ['up_read', 'release', 'mmap_sem', 11],
+  ]);
+  assert.equal(pre[0].gupCalls[0].callee, 'get_user_pages');
+  assert.deepEqual(pre[0].gupCalls[0].args.map((a) => a.role), ['start', 'nr_pages', 'gup_flags', 'pages', 'vmas']);
+  const post = file.post!.units[0].facts.functions[0];
+  assert.equal(post.gupCalls[0].callee, 'get_user_pages_unlocked');
+  assert.deepEqual(post.gupCalls[0].args.map((a) => a.role), ['start', 'nr_pages', 'pages', 'gup_flags']);
+  assert.equal(post.lockOps.length, 0);
+  // The + line (file line 9, 0-based 8) maps to document line 27 (0-based 26).
+  assert.deepEqual(file.post!.lines.find(([fl]) => fl === 8), [8, 26, 'added']);
+});
+
+test('patch without a tree: hunk fragments, era from hints in the post-image (4-argument _unlocked: ≥4.9)', () => {
+  const f = factsForPatchInput(readFileSync(join(FIX, 'qux-unlocked.patch')), '/nonexistent/qux-unlocked.patch');
+  assert.equal(f.era.sourceKind, 'patch-hints');
+  assert.equal(f.era.source, 'hints in the patch: get_user_pages_unlocked/4 args (≥4.9)');
+  assert.equal(f.era.era, '6.19');
+  const file = f.patches[0].files[0];
+  assert.equal(file.pre?.mode, 'fragments');
+  assert.equal(file.pre?.note, 'no kernel tree to read the file from');
+  const fn = file.pre!.units[0].facts.functions[0];
+  assert.equal(fn.name, 'qux_pin');
+  assert.equal(fn.gupCalls[0].range.start.line, 9, 'fragment facts are in file coordinates (hunk starts at line 3)');
+});
+
+test('series: patch k sees the tree as patches 1..k-1 left it', () => {
+  const f = factsForPatchInput(readFileSync(SAMPLE), SAMPLE, { tree: join(ROOT, 'samples', 'tree') });
+  assert.equal(f.patches.length, 3);
+  assert.deepEqual(f.patches.map((p) => [p.k, p.n, p.version]), [[1, 3, 2], [2, 3, 2], [3, 3, 2]]);
+  for (const p of f.patches) for (const file of p.files) if (file.isC) assert.equal(file.post?.mode, 'whole-file', `${p.subject}: ${file.newPath}`);
+  const loop = f.patches[1].files[0].post!.units[0].facts.functions[0].retryLoops[0];
+  assert.equal(loop.kind, 'label');
+  const onRetry = loop.flagUpdates.filter((u) => u.onRetryPath).map((u) => `${u.op} ${u.flags.join('|')}`);
+  assert.deepEqual(onRetry, ['clear FAULT_FLAG_ALLOW_RETRY', 'set FAULT_FLAG_TRIED']);
+  const before = f.patches[1].files[0].pre!.units[0].facts.functions[0].retryLoops[0];
+  assert.deepEqual(before.flagUpdates.filter((u) => u.onRetryPath).map((u) => u.op), ['set']);
+});
+
+test('C file: era from the Makefile above it; text output names the lines', () => {
+  const path = join(FIX, 'tree', 'mm', 'qux.c');
+  const f = factsForCFile(readFileSync(path, 'utf8'), path);
+  assert.equal(f.era.era, '5.6');
+  const out = formatFacts(f);
+  assert.match(out, /qux_pin\(\)  L5-14/);
+  assert.match(out, /L10  lock  down_read\(mm\) acquire read, mmap_sem/);
+  assert.match(out, /L11  gup   get_user_pages\(start=uaddr, nr_pages=nr, gup_flags=FOLL_WRITE, pages=pages, vmas=NULL\)/);
+});
+
+test('C file: --era overrides the Makefile and changes the signature used for roles', () => {
+  const path = join(FIX, 'tree', 'mm', 'qux.c');
+  const f = factsForCFile(readFileSync(path, 'utf8'), path, { era: '6.5' });
+  assert.equal(f.era.sourceKind, 'setting');
+  const g = f.facts.functions[0].gupCalls[0];
+  assert.equal(g.arityMismatch?.actual, 5);
+  assert.equal(g.arityMismatch?.expected, 4);
+});
