@@ -64,8 +64,18 @@ function decodeMail(raw: RawDocument, span: MailSpan, ctx: DecodeContext): Decod
     bodyPosition,
   };
   if (!subjH) ctx.sink.warning(ISSUE_CODES.missingSubject, 'mail without a Subject header', { line: span.headerStart, column: 0 });
-  const refs = rawRefs(raw, bodyStart, span.end, span.hasFromLine);
   const boundary = ct && /^\s*multipart\//i.test(ct.value) ? contentTypeBoundary(ct.value) : null;
+  if (!boundary && !raw.isBytes && (cte === '7bit' || cte === '8bit' || cte === 'binary')) {
+    // Fast path (most mails): text input, identity transfer encoding — one BLine per raw line, no copies.
+    const lines: BLine[] = new Array(Math.max(0, span.end - bodyStart));
+    for (let i = bodyStart; i < span.end; i++) {
+      const t = raw.lines[i];
+      const cut = span.hasFromLine && t.charCodeAt(0) === 62 ? unescapeFromLine(t) : 0;
+      lines[i - bodyStart] = { text: cut ? t.slice(cut) : t, pos: { line: i, column: cut } };
+    }
+    return { info, lines, approximate: false };
+  }
+  const refs = rawRefs(raw, bodyStart, span.end, span.hasFromLine);
   if (boundary) return { info, ...decodeMultipart(raw, refs, boundary, ctx) };
   const body = decodeBody(refs, cte, charset, ctx, bodyPosition);
   return { info, lines: body.lines, approximate: body.approximate };
