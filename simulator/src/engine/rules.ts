@@ -1,0 +1,182 @@
+/**
+ * Per-era rules of the model (kernel-semantics.md, userfaultfd.md), kept as data apart from the event engine
+ * (like LKMM's model vs herd7). Every version-dependent decision of the engine reads one field of EraRules.
+ */
+
+import { eraAtLeast, eraInRange, type Era } from '../../../common/era';
+import type { FaultFlagName, FaultPathSpec, GupVariant, SignalCheck } from '../scenario/types';
+
+export interface EraRules {
+  era: Era;
+  /** ≥5.7: page-lock-or-retry drops the lock only on the first attempt (fault_flag_allow_retry_first). */
+  pageLockRetryFirstOnly: boolean;
+  /** ≥6.0: VM_FAULT_COMPLETED exists. */
+  completed: boolean;
+  /** ≥6.4: per-VMA locks (lock_vma_under_rcu). */
+  vmaLocks: boolean;
+  /** GUP ≥5.7: the retry keeps ALLOW_RETRY, adds TRIED, checks fatal signals and retries until done. */
+  gupMultiRetry: boolean;
+  /** What vmas + a lock-dropping GUP does: 'bug' (4.0–6.2), 'einval' (6.3–6.4), 'absent' (≥6.5: no parameter). */
+  gupVmasWithLockDrop: 'bug' | 'einval' | 'absent';
+  /** *locked != 1 on entry: 'bug' (≤6.2) or 'warn-einval' (≥6.3). */
+  gupLockedNotOne: 'bug' | 'warn-einval';
+  /**
+   * FOLL_LONGTERM: 'none' (<4.15: no such thing), 'longterm-call' (4.15–5.1: get_user_pages_longterm),
+   * 'reject-locked-unlocked-remote' (5.2–6.2), 'pin-only' (≥6.3: only with FOLL_PIN, is_valid_gup_args).
+   */
+  longterm: 'none' | 'longterm-call' | 'reject-locked-unlocked-remote' | 'pin-only';
+  /** handle_userfault on a released ctx / uffd closed while blocked: 2014 design 'sigbus' (<4.3), else refault. */
+  uffdCloseWhileBlocked: 'sigbus' | 'refault';
+  /** ≥5.7: FAULT_FLAG_INTERRUPTIBLE and FAULT_FLAG_DEFAULT. */
+  interruptible: boolean;
+  /** Default arch fault path of the era (kernel-semantics.md §4). */
+  defaultFaultPath: Required<Omit<FaultPathSpec, 'retry'>> & { retry: { set: FaultFlagName[]; clear: FaultFlagName[]; max: number | null } };
+}
+
+export function eraRules(era: Era): EraRules {
+  const ge57 = eraAtLeast(era, '5.7');
+  const ge60 = eraAtLeast(era, '6.0');
+  const ge64 = eraAtLeast(era, '6.4');
+  const initial: FaultFlagName[] = ge57 ? ['ALLOW_RETRY', 'KILLABLE', 'INTERRUPTIBLE'] : ['ALLOW_RETRY', 'KILLABLE'];
+  const signalCheck: SignalCheck = ge57 ? 'fault_signal_pending' : 'fatal';
+  return {
+    era,
+    pageLockRetryFirstOnly: ge57,
+    completed: ge60,
+    vmaLocks: ge64,
+    gupMultiRetry: ge57,
+    gupVmasWithLockDrop: eraAtLeast(era, '6.5') ? 'absent' : eraAtLeast(era, '6.3') ? 'einval' : 'bug',
+    gupLockedNotOne: eraAtLeast(era, '6.3') ? 'warn-einval' : 'bug',
+    longterm: eraAtLeast(era, '6.3')
+      ? 'pin-only'
+      : eraAtLeast(era, '5.2')
+        ? 'reject-locked-unlocked-remote'
+        : eraAtLeast(era, '4.15')
+          ? 'longterm-call'
+          : 'none',
+    uffdCloseWhileBlocked: eraAtLeast(era, '4.3') ? 'refault' : 'sigbus',
+    interruptible: ge57,
+    defaultFaultPath: {
+      initialFlags: initial,
+      retry: ge57 ? { set: ['TRIED'], clear: [], max: null } : { set: ['TRIED'], clear: ['ALLOW_RETRY'], max: 1 },
+      signalCheck,
+      lockRetake: eraAtLeast(era, '6.5') ? 'lock_mm_and_find_vma' : 'retry-label',
+      vmaLock: ge64,
+      vmaLockTried: eraAtLeast(era, '6.8') ? 'major' : 'never',
+      handlesCompleted: ge60,
+      unlockAfterRetry: false,
+    },
+  };
+}
+
+/** Era range in which each GUP variant exists (kernel-semantics.md §1). */
+export const GUP_VARIANT_ERAS: Readonly<Record<GupVariant, { from?: string; to?: string }>> = {
+  get_user_pages: {},
+  get_user_pages_locked: { from: '4.0', to: '5.17' },
+  get_user_pages_unlocked: { from: '4.0' },
+  get_user_pages_remote: { from: '4.6' },
+  get_user_pages_fast: {},
+  get_user_pages_longterm: { from: '4.15', to: '5.1' },
+  pin_user_pages: { from: '5.6' },
+  pin_user_pages_fast: { from: '5.6' },
+  pin_user_pages_remote: { from: '5.6' },
+  pin_user_pages_unlocked: { from: '5.8' },
+  pin_user_pages_locked: { from: '5.8', to: '5.17' },
+};
+
+export interface GupVariantInfo {
+  /** The caller holds mmap_lock for read around the call. */
+  callerHoldsLock: boolean;
+  /** The call takes and drops the lock itself (unlocked/fast). */
+  takesLock: boolean;
+  /** Accepts an `int *locked` argument (in the given era). */
+  acceptsLocked: (era: Era) => boolean;
+  /** Accepts a vmas argument (in the given era). */
+  acceptsVmas: (era: Era) => boolean;
+  pin: boolean;
+  /** 5.2–6.2: rejects FOLL_LONGTERM with WARN + -EINVAL. */
+  rejectsLongtermPre63: boolean;
+  fast: boolean;
+}
+
+const noVmasFrom65 = (era: Era): boolean => !eraAtLeast(era, '6.5');
+
+export function gupVariantInfo(v: GupVariant): GupVariantInfo {
+  switch (v) {
+    case 'get_user_pages':
+    case 'pin_user_pages':
+    case 'get_user_pages_longterm':
+      return {
+        callerHoldsLock: true,
+        takesLock: false,
+        acceptsLocked: () => false,
+        acceptsVmas: noVmasFrom65,
+        pin: v === 'pin_user_pages',
+        rejectsLongtermPre63: false,
+        fast: false,
+      };
+    case 'get_user_pages_locked':
+    case 'pin_user_pages_locked':
+      return {
+        callerHoldsLock: true,
+        takesLock: false,
+        acceptsLocked: () => true,
+        acceptsVmas: () => false,
+        pin: v === 'pin_user_pages_locked',
+        rejectsLongtermPre63: true,
+        fast: false,
+      };
+    case 'get_user_pages_remote':
+    case 'pin_user_pages_remote':
+      return {
+        callerHoldsLock: true,
+        takesLock: false,
+        acceptsLocked: (era) => eraAtLeast(era, '4.10'),
+        acceptsVmas: noVmasFrom65,
+        pin: v === 'pin_user_pages_remote',
+        rejectsLongtermPre63: true,
+        fast: false,
+      };
+    case 'get_user_pages_unlocked':
+    case 'pin_user_pages_unlocked':
+      return {
+        callerHoldsLock: false,
+        takesLock: true,
+        acceptsLocked: () => false,
+        acceptsVmas: () => false,
+        pin: v === 'pin_user_pages_unlocked',
+        rejectsLongtermPre63: true,
+        fast: false,
+      };
+    case 'get_user_pages_fast':
+    case 'pin_user_pages_fast':
+      return {
+        callerHoldsLock: false,
+        takesLock: true,
+        acceptsLocked: () => false,
+        acceptsVmas: () => false,
+        pin: v === 'pin_user_pages_fast',
+        rejectsLongtermPre63: false,
+        fast: true,
+      };
+  }
+}
+
+export function gupVariantExists(v: GupVariant, era: Era): boolean {
+  const r = GUP_VARIANT_ERAS[v];
+  return eraInRange(era, r.from, r.to);
+}
+
+/** uffd ioctl availability (userfaultfd.md "Availability"). */
+export const UFFD_IOCTL_ERAS: Readonly<Record<string, string>> = {
+  API: '4.3',
+  REGISTER: '4.3',
+  UNREGISTER: '4.3',
+  WAKE: '4.3',
+  COPY: '4.3',
+  ZEROPAGE: '4.3',
+  WRITEPROTECT: '5.7',
+  CONTINUE: '5.13',
+  MOVE: '6.8',
+  POISON: '6.8',
+};

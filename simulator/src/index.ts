@@ -1,0 +1,11 @@
+/**
+ * Public API of the simulator (pure TypeScript, no editor/server imports):
+ * - simulate(scenario, { seed, maxSteps, maxTime }) → RunResult (timed run; result.ts)
+ * - explore(scenario, { maxStates }) → ExploreResult (all interleavings, shortest bad schedules)
+ * - validateScenario(json) → { ok: true, scenario } | { ok: false, errors: { path, message }[] }
+ */
+export { simulate, type SimulateOptions } from './engine/simulate';
+export { validateScenario, type ValidationError, type ValidationResult } from './scenario/validate';
+export type * from './scenario/types';
+export * from './result';
+export { eraRules, type EraRules } from './engine/rules';
