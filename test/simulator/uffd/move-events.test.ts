@@ -56,22 +56,24 @@ test('selftest move: missing faults resolved by MOVE (ALLOW_SRC_HOLES); dst gets
 });
 
 test('behaviour 8 / MOVE: a hole in the source is -ENOENT without ALLOW_SRC_HOLES (partial count after moved pages)', () => {
-  let { ctx, mm } = moveSetup(2);
+  const { ctx } = moveSetup(2);
+  let { mm } = moveSetup(2);
   assert.deepEqual(uffdioMove(env(), ctx, mm, { dst: BASE, src: SRC, len: 4096 }).result, { ioctl: 'MOVE', errno: 'ENOENT', out: '-ENOENT' });
   mm = populateAnon(mm, SRC, 1);
   assert.deepEqual(uffdioMove(env(), ctx, mm, { dst: BASE, src: SRC, len: 8192 }).result, { ioctl: 'MOVE', errno: 'EAGAIN', out: 4096 });
-  void ctx;
 });
 
 test('behaviour 8 / MOVE: a populated destination is -EEXIST', () => {
-  let { ctx, mm } = moveSetup(1);
-  mm = populateAnon(populateAnon(mm, SRC, 1), BASE, 2);
+  const s = moveSetup(1);
+  const { ctx } = s;
+  const mm = populateAnon(populateAnon(s.mm, SRC, 1), BASE, 2);
   assert.deepEqual(uffdioMove(env(), ctx, mm, { dst: BASE, src: SRC, len: 4096 }).result, { ioctl: 'MOVE', errno: 'EEXIST', out: '-EEXIST' });
 });
 
 test('behaviour 8 / MOVE: a shared source page (mapcount > 1 after fork) is -EBUSY', () => {
-  let { ctx, mm } = moveSetup(1);
-  mm = populateAnon(mm, SRC, 1);
+  const s = moveSetup(1);
+  const { ctx } = s;
+  const mm = populateAnon(s.mm, SRC, 1);
   const f = fork(mm, { childId: 'child' });
   assert.deepEqual(uffdioMove(env(), ctx, f.parent, { dst: BASE, src: SRC, len: 4096 }).result, { ioctl: 'MOVE', errno: 'EBUSY', out: '-EBUSY' });
 });
