@@ -5,14 +5,14 @@
  */
 
 import { PAGE_SIZE, allocPage, findVma, objectIndex, pageAlign, vmaPageSize, type Vma } from '../model';
-import { handleUserfault, releasedCtxBehaviour, signalWakesBlocked, userfaultWakeResult } from '../uffd';
+import { dequeueUserfault, handleUserfault, queueEvent, queueUserfault, releasedCtxBehaviour, signalWakesBlocked, uffdRead, userfaultWakeResult } from '../uffd';
 import type { Errno, TaskOutcome, TraceEventKind } from '../result';
 import type { AccessOp, GupFlagName, GupOp, ScriptOp, UffdIoctlOp, UffdServeOp } from '../scenario/types';
 import { lockSnapshot, pageLock, pageUnlock, rwsemAcquire, rwsemCancel, rwsemRelease } from './locks';
 import { prngNext } from './prng';
 import { gupVariantInfo, type EraRules } from './rules';
 import type { Block, FaultCall, Frame, Recorder, SimState, StaticInfo, TaskState, WakeCause } from './state';
-import { runIoctl, zapRange } from './uffd-adapter';
+import { closeUffd, runIoctl, zapRange, type IoctlRequest } from './uffd-adapter';
 import { resolveAddress } from '../scenario/address';
 
 export interface Ctx {
@@ -386,9 +386,8 @@ function userfault(c: Ctx, t: TaskState, v: Vma, call: FaultCall, reason: 'MISSI
       setResult(call, ['NOPAGE'], false, `userfault ${dec.reason}`);
       return;
     case 'block': {
-      const u = c.S.uffds[(ctx as NonNullable<typeof ctx>).id];
-      u.waiters.push(dec.waiter);
-      u.nextSeq++;
+      const u = queueUserfault(ctx as NonNullable<typeof ctx>, dec);
+      c.S.uffds[u.id] = u;
       emit(c, t.id, 'uffd-message', `UFFD_EVENT_PAGEFAULT ${hex(dec.message.address)} [${dec.message.flags.join('|')}] queued`, {
         address: dec.message.address,
         flags: dec.message.flags,
@@ -573,7 +572,7 @@ function resumeFault(c: Ctx, t: TaskState, call: FaultCall): void {
   }
   // uffd
   const u = c.S.uffds[cont.ctx];
-  if (u) u.waiters = u.waiters.filter((w) => w.task !== t.id);
+  if (u) c.S.uffds[cont.ctx] = dequeueUserfault(u, t.id);
   const wcause = cause === 'released' ? 'released' : cause === 'fatal-signal' ? 'fatal-signal' : cause === 'signal' ? 'signal' : 'woken';
   if (wcause === 'released' && releasedCtxBehaviour(c.R.era) === 'sigbus') {
     emit(c, t.id, 'uffd-wake', 'woken by close of the uffd: SIGBUS (original design)');
@@ -957,6 +956,7 @@ function stepGup(c: Ctx, t: TaskState, op: GupOp, f: Extract<Frame, { kind: 'gup
         const e = vmFaultToErrno(r.vm);
         if (e) {
           f.ret = f.done > 0 ? f.done : e.errno;
+          f.where = `${op.variant}: faultin_page ${e.where}`;
           emit(c, t.id, 'gup', `faultin_page: ${r.vm.join('|')} → -${e.errno}`);
           f.phase = 'finish';
           continue;
@@ -1002,13 +1002,13 @@ function stepGup(c: Ctx, t: TaskState, op: GupOp, f: Extract<Frame, { kind: 'gup
           unlockMm(c, t, 'read');
         }
         if (typeof ret === 'number') return gupEnd(c, t, op, ret);
-        return gupEnd(c, t, op, ret as Errno);
+        return gupEnd(c, t, op, ret as Errno, f.where);
       }
       case 'hold': {
         if (t.readHeld > 0) unlockMm(c, t, 'read');
         const ret = f.ret ?? f.done;
         if (typeof ret === 'number') return gupEnd(c, t, op, ret);
-        return gupEnd(c, t, op, ret as Errno);
+        return gupEnd(c, t, op, ret as Errno, f.where);
       }
     }
   }
@@ -1231,9 +1231,9 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
           const v = findVma(c.S.mm, a);
           const u = v?.uffd ? c.S.uffds[v.uffd.ctxId] : undefined;
           if (u && u.features.includes('EVENT_REMOVE') && !u.released) {
-            u.events.push({ msg: { event: 'REMOVE', start: a, end }, producer: t.id, seq: u.nextSeq++ });
-            u.mmapChanging++;
-            emit(c, t.id, 'uffd-event', `UFFD_EVENT_REMOVE queued; mmap_changing=${u.mmapChanging}; userfaultfd_remove drops the lock and waits`);
+            const q = queueEvent(u, { event: 'REMOVE', start: a, end }, t.id);
+            c.S.uffds[u.id] = q.ctx;
+            emit(c, t.id, 'uffd-event', `UFFD_EVENT_REMOVE queued; mmap_changing=${q.ctx.mmapChanging}; userfaultfd_remove drops the lock and waits`);
             unlockMm(c, t, 'read');
             blockOn(c, t, { k: 'uffd-event', ctx: u.id });
             for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === u.id) wake(c, m.id);
@@ -1268,44 +1268,38 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
   }
 }
 
-/** read(2) on the uffd: returns the message address, or null if it blocked / nothing. */
-function uffdRead(c: Ctx, t: TaskState, ctxId: string, nonblock: boolean): { address: number; event: string } | 'blocked' | 'eagain' {
+/** read(2) on the uffd: the first message, or 'blocked' / 'eagain'. */
+function readUffd(c: Ctx, t: TaskState, ctxId: string, nonblock: boolean): { address: number; event: string } | 'blocked' | 'eagain' {
   const u = c.S.uffds[ctxId];
   if (!u) return 'eagain';
-  const w = u.waiters.find((x) => !x.delivered);
-  if (w) {
-    w.delivered = true;
-    c.rec.metrics.uffdMessagesRead++;
-    emit(c, t.id, 'uffd-message', `read: UFFD_EVENT_PAGEFAULT ${hex(w.address)} [${w.msg.flags.join('|')}] from ${w.task}`, { address: w.address, from: w.task });
-    return { address: w.address, event: 'PAGEFAULT' };
+  if (u.released) return 'eagain';
+  const r = uffdRead(u, { nonblock });
+  c.S.uffds[ctxId] = r.ctx;
+  if (r.kind === 'error') return 'eagain';
+  if (r.kind === 'would-block') {
+    blockOn(c, t, { k: 'uffd-read', ctx: ctxId });
+    return 'blocked';
   }
-  const ev = u.events.shift();
-  if (ev) {
-    c.rec.metrics.uffdMessagesRead++;
-    emit(c, t.id, 'uffd-event', `read: UFFD_EVENT_${ev.msg.event}`);
-    u.mmapChanging = Math.max(0, u.mmapChanging - 1);
-    if (ev.producer) wake(c, ev.producer);
-    return { address: 'start' in ev.msg ? ev.msg.start : 0, event: ev.msg.event };
+  const m = r.msgs[0];
+  c.rec.metrics.uffdMessagesRead += r.msgs.length;
+  for (const p of r.wake) wake(c, p);
+  if (m.event === 'PAGEFAULT') {
+    emit(c, t.id, 'uffd-message', `read: UFFD_EVENT_PAGEFAULT ${hex(m.address)} [${m.flags.join('|')}]`, { address: m.address, flags: m.flags });
+    return { address: m.address, event: 'PAGEFAULT' };
   }
-  if (nonblock || u.released) return 'eagain';
-  blockOn(c, t, { k: 'uffd-read', ctx: ctxId });
-  return 'blocked';
+  emit(c, t.id, 'uffd-event', `read: UFFD_EVENT_${m.event}`);
+  return { address: 'start' in m ? m.start : 0, event: m.event };
 }
 
-function doIoctl(c: Ctx, t: TaskState, ctxId: string, req: { ioctl: string; address?: number; src?: number; pages?: number; mode?: string[]; features?: string[]; api?: number }): string {
+function doIoctl(c: Ctx, t: TaskState, ctxId: string, req: IoctlRequest): string {
   const u = c.S.uffds[ctxId];
   let result: string;
   if (!u || u.released) result = '-EBADF';
   else {
-    const out = runIoctl(c.R.era, c.S.mm, u, { ...req, sameMm: true });
+    const out = runIoctl(c.R.era, c.S, ctxId, req);
     result = out.result;
-    if (out.wakeRange) {
-      const { start, end } = out.wakeRange;
-      const woken = u.waiters.filter((w) => w.faultAddress >= start && w.faultAddress < end).map((w) => w.task);
-      u.waiters = u.waiters.filter((w) => !(w.faultAddress >= start && w.faultAddress < end));
-      for (const w of woken) wake(c, w);
-      if (woken.length) emit(c, t.id, 'uffd-wake', `wake ${woken.join(', ')}`);
-    }
+    for (const w of out.wake) wake(c, w);
+    if (out.wake.length) emit(c, t.id, 'uffd-wake', `wake ${out.wake.join(', ')}`);
   }
   c.rec.metrics.ioctls.push({ t: c.S.now, task: t.id, ioctl: `UFFDIO_${req.ioctl}`, result });
   emit(c, t.id, 'uffd-ioctl', `UFFDIO_${req.ioctl}${req.address !== undefined ? ` ${hex(req.address)}` : ''} → ${result}`, { ioctl: req.ioctl, result });
@@ -1313,17 +1307,10 @@ function doIoctl(c: Ctx, t: TaskState, ctxId: string, req: { ioctl: string; addr
 }
 
 function uffdClose(c: Ctx, t: TaskState, ctxId: string): void {
-  const u = c.S.uffds[ctxId];
-  if (!u) return;
-  u.released = true;
-  for (const v of c.S.mm.vmas) if (v.uffd?.ctxId === ctxId) delete v.uffd;
-  const waiters = u.waiters.map((w) => w.task);
-  u.waiters = [];
-  emit(c, t.id, 'uffd-ioctl', `close(uffd ${ctxId}): release, wake ${waiters.length} faulter(s)`);
-  for (const w of waiters) wake(c, w, 'released');
-  for (const e of u.events) if (e.producer) wake(c, e.producer);
-  u.events = [];
-  u.mmapChanging = 0;
+  if (!c.S.uffds[ctxId]) return;
+  const woken = closeUffd(c.S, ctxId);
+  emit(c, t.id, 'uffd-ioctl', `close(uffd ${ctxId}): release, wake ${woken.length} task(s)`);
+  for (const w of woken) wake(c, w, 'released');
   for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === ctxId) wake(c, m.id);
 }
 
@@ -1335,7 +1322,7 @@ function stepServe(c: Ctx, t: TaskState, op: UffdServeOp, f: Extract<Frame, { ki
           nextOp(c, t);
           return;
         }
-        const r = uffdRead(c, t, op.uffd, false);
+        const r = readUffd(c, t, op.uffd, false);
         if (r === 'blocked') return;
         if (r === 'eagain') {
           nextOp(c, t);
@@ -1507,7 +1494,7 @@ export function stepTask(c: Ctx, id: string): void {
         break;
       case 'uffd-read': {
         const o = (op as Extract<ScriptOp, { uffd_read: unknown }>).uffd_read;
-        const r = uffdRead(c, t, o.uffd, o.nonblock ?? false);
+        const r = readUffd(c, t, o.uffd, o.nonblock ?? false);
         if (r === 'blocked') break;
         if (r === 'eagain') emit(c, t.id, 'uffd-message', 'read → -EAGAIN');
         nextOp(c, t);

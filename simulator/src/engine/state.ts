@@ -77,8 +77,9 @@ export type Frame =
       /** `locked` passed to __get_user_pages in the current pass (ALLOW_RETRY available). */
       unlockable: boolean;
       call?: FaultCall;
-      /** Return value when phase reaches finish. */
+      /** Return value when phase reaches finish, and why (for errors). */
       ret?: number | string;
+      where?: string;
     }
   | {
       kind: 'fixup';

@@ -1,13 +1,28 @@
 /**
- * Thin adapter between the engine and the uffd module (simulator/src/uffd). The decision ladder
- * (handleUserfault / userfaultWakeResult) comes from there; the ioctls below are the engine's minimal
- * implementation of the error semantics it needs, used until/unless the uffd module's ioctls are wired in.
+ * Thin adapter between the engine and the uffd module (simulator/src/uffd): maps the scenario's ioctl requests
+ * to the module's pure functions (which return new ctx/mm states and the tasks to wake) and writes the results
+ * back into the engine's SimState. All error semantics live in the uffd module.
  */
 
-import { PAGE_SIZE, allocPage, dropPageRef, findVma, objectIndex, pageAlign, vmaPageSize, type MmState, type Vma } from '../model';
-import { eraAtLeast, type Era } from '../../../common/era';
-import type { UffdCtx, UffdFeature, UffdMode } from '../uffd';
-import type { Errno } from '../result';
+import { PAGE_SIZE, dropPageRef, type MmState } from '../model';
+import {
+  formatIoctlResult,
+  releaseUffd,
+  uffdioApi,
+  uffdioContinue,
+  uffdioCopy,
+  uffdioMove,
+  uffdioPoison,
+  uffdioRegister,
+  uffdioUnregister,
+  uffdioWake,
+  uffdioWriteprotect,
+  uffdioZeropage,
+  type UffdEnv,
+  type UffdOpResult,
+} from '../uffd';
+import type { Era } from '../../../common/era';
+import type { SimState } from './state';
 
 export interface IoctlRequest {
   ioctl: string;
@@ -17,150 +32,66 @@ export interface IoctlRequest {
   mode?: string[];
   features?: string[];
   api?: number;
-  /** ctx->mm == current->mm */
-  sameMm: boolean;
 }
 
-export interface IoctlOutcome {
-  /** "0", byte count, or "-EEXIST" … */
-  result: string;
-  errno: Errno | null;
-  /** Faulters to wake in [start,end) (len 0 = none). */
-  wakeRange?: { start: number; end: number };
-}
+/** Source buffer of UFFDIO_COPY in the monitor's address space (any user address). */
+export const COPY_SRC = 0x7f0000000000;
 
-function err(e: Errno): IoctlOutcome {
-  return { result: `-${e}`, errno: e };
-}
-
-function registered(vma: Vma | undefined, ctx: UffdCtx, mode?: UffdMode): boolean {
-  return !!vma && !!vma.uffd && vma.uffd.ctxId === ctx.id && (mode === undefined || vma.uffd.modes.includes(mode));
-}
-
-/** Runs one ioctl, mutating mm and ctx in place (the engine works on its own clone). */
-export function runIoctl(era: Era, mm: MmState, ctx: UffdCtx, req: IoctlRequest): IoctlOutcome {
-  if (req.ioctl === 'API') {
-    if (ctx.initialized) return err('EINVAL');
-    if ((req.api ?? 0xaa) !== 0xaa) return err('EINVAL');
-    ctx.initialized = true;
-    ctx.features = [...new Set([...(ctx.features ?? []), ...((req.features ?? []) as UffdFeature[])])];
-    return { result: '0', errno: null };
-  }
-  if (!ctx.initialized) return err('EINVAL');
+/** Runs one ioctl on S (ctx and mm replaced by the results). Returns the result string and the tasks to wake. */
+export function runIoctl(era: Era, S: SimState, ctxId: string, req: IoctlRequest): { result: string; wake: string[] } {
+  const ctx = S.uffds[ctxId];
+  const env: UffdEnv = { era, caller: { mmId: S.mm.id, capSysPtrace: true } };
   const start = req.address ?? 0;
   const len = (req.pages ?? 1) * PAGE_SIZE;
   const mode = req.mode ?? [];
-  const mutating = ['COPY', 'ZEROPAGE', 'CONTINUE', 'POISON', 'MOVE', 'WRITEPROTECT'].includes(req.ioctl);
-  if (mutating && ctx.mmapChanging > 0) return err('EAGAIN');
-  const vma = findVma(mm, start);
-  switch (req.ioctl) {
-    case 'REGISTER': {
-      const modes = mode.filter((m): m is UffdMode => m === 'MISSING' || m === 'WP' || m === 'MINOR');
-      if (modes.length === 0 || modes.length !== mode.length) return err('EINVAL');
-      if (!vma || start + len > vma.end) return err('EINVAL');
-      if (modes.includes('MINOR') && vma.type === 'anon') return err('EINVAL');
-      if (!vma.mayWrite) return err('EPERM');
-      if (vma.uffd && vma.uffd.ctxId !== ctx.id) return err('EBUSY');
-      vma.uffd = { ctxId: ctx.id, modes: (['MISSING', 'WP', 'MINOR'] as UffdMode[]).filter((m) => modes.includes(m)) };
-      return { result: '0', errno: null };
-    }
-    case 'UNREGISTER': {
-      if (!vma) return err('EINVAL');
-      if (vma.uffd && vma.uffd.ctxId !== ctx.id) return err('EINVAL');
-      const wasMissing = vma.uffd?.modes.includes('MISSING') ?? false;
-      delete vma.uffd;
-      return wasMissing ? { result: '0', errno: null, wakeRange: { start: vma.start, end: vma.end } } : { result: '0', errno: null };
-    }
-    case 'WAKE':
-      return { result: '0', errno: null, wakeRange: { start, end: start + len } };
-    case 'COPY':
-    case 'ZEROPAGE':
-    case 'CONTINUE':
-    case 'POISON': {
-      if (!vma || !registered(vma, ctx) || start + len > vma.end) return err('ENOENT');
-      if (req.ioctl === 'ZEROPAGE' && vma.type === 'hugetlb') return err('EINVAL');
-      if (req.ioctl === 'CONTINUE' && vma.type === 'anon') return err('EINVAL');
-      if (req.ioctl === 'POISON' && !ctx.features.includes('POISON')) return err('EINVAL');
-      const ps = vmaPageSize(vma);
-      let done = 0;
-      for (let a = pageAlign(start, ps); a < start + len; a += ps) {
-        const pte = mm.ptes[String(a)];
-        if (pte && (pte.kind === 'present' || pte.kind === 'swap')) {
-          if (done === 0) return err('EEXIST');
-          break;
-        }
-        if (req.ioctl === 'POISON') mm.ptes[String(a)] = { kind: 'poison-marker' };
-        else if (req.ioctl === 'CONTINUE') {
-          const obj = vma.object ? mm.objects[vma.object] : undefined;
-          const ce = obj?.pages[String(objectIndex(vma, a))];
-          if (!ce) return done === 0 ? err('EFAULT') : { result: String(done), errno: null };
-          mm.pages[String(ce.page)].mapcount++;
-          mm.ptes[String(a)] = { kind: 'present', page: ce.page, writable: vma.prot.write, uffdWp: mode.includes('WP') };
-        } else {
-          const id = allocPage(mm, req.ioctl === 'COPY' ? 1 : 0, true);
-          mm.pages[String(id)].mapcount = 1;
-          mm.ptes[String(a)] = { kind: 'present', page: id, writable: vma.prot.write && !mode.includes('WP'), uffdWp: mode.includes('WP') };
-        }
-        done += ps;
-      }
-      const wake = !mode.includes('DONTWAKE');
-      return { result: String(done), errno: null, ...(wake ? { wakeRange: { start, end: start + done } } : {}) };
-    }
-    case 'WRITEPROTECT': {
-      const wp = mode.includes('WP');
-      if (wp && mode.includes('DONTWAKE')) return err('EINVAL');
-      if (!vma) return err('ENOENT');
-      if (!registered(vma, ctx, 'WP')) return err('EINVAL');
-      for (let a = start; a < start + len; a += PAGE_SIZE) {
-        const pte = mm.ptes[String(a)];
-        if (!pte) {
-          if (wp && vma.type !== 'anon') mm.ptes[String(a)] = { kind: 'wp-marker' };
-          continue;
-        }
-        if (pte.kind === 'present') {
-          pte.uffdWp = wp;
-          pte.writable = !wp && vma.prot.write;
-        } else if (pte.kind === 'swap') pte.uffdWp = wp;
-        else if (pte.kind === 'wp-marker' && !wp) delete mm.ptes[String(a)];
-      }
-      return !wp && !mode.includes('DONTWAKE')
-        ? { result: '0', errno: null, wakeRange: { start, end: start + len } }
-        : { result: '0', errno: null };
-    }
-    case 'MOVE': {
-      if (!eraAtLeast(era, '6.8')) return err('EINVAL');
-      if (!req.sameMm) return err('EINVAL');
-      const src = req.src ?? 0;
-      const svma = findVma(mm, src);
-      if (!vma || !svma) return err('ENOENT');
-      if (vma.shared || svma.shared || vma.type !== 'anon' || svma.type !== 'anon') return err('EINVAL');
-      if (!registered(vma, ctx) || !svma.prot.write) return err('EINVAL');
-      let moved = 0;
-      for (let i = 0; i * PAGE_SIZE < len; i++) {
-        const d = start + i * PAGE_SIZE;
-        const s = src + i * PAGE_SIZE;
-        const dp = mm.ptes[String(d)];
-        const sp = mm.ptes[String(s)];
-        let e: Errno | null = null;
-        if (dp && (dp.kind === 'present' || dp.kind === 'swap')) e = 'EEXIST';
-        else if (!sp || (sp.kind !== 'present' && sp.kind !== 'swap')) {
-          if (mode.includes('ALLOW_SRC_HOLES')) {
-            moved += PAGE_SIZE;
-            continue;
-          }
-          e = 'ENOENT';
-        } else if ((mm.pages[String(sp.page)]?.mapcount ?? 1) > 1) e = 'EBUSY';
-        if (e) return moved === 0 ? err(e) : { result: String(moved), errno: null, wakeRange: { start, end: start + moved } };
-        if (sp && (sp.kind === 'present' || sp.kind === 'swap')) {
-          mm.ptes[String(d)] = sp;
-          delete mm.ptes[String(s)];
-        }
-        moved += PAGE_SIZE;
-      }
-      return { result: String(moved), errno: null, ...(mode.includes('DONTWAKE') ? {} : { wakeRange: { start, end: start + moved } }) };
-    }
+  if (req.ioctl === 'API') {
+    const r = uffdioApi(env, ctx, { api: req.api ?? 0xaa, features: req.features ?? [] });
+    S.uffds[ctxId] = r.ctx;
+    return { result: formatIoctlResult(r.result), wake: [] };
   }
-  return err('EINVAL');
+  let r: UffdOpResult;
+  switch (req.ioctl) {
+    case 'REGISTER':
+      r = uffdioRegister(env, ctx, S.mm, { start, len, modes: mode });
+      break;
+    case 'UNREGISTER':
+      r = uffdioUnregister(env, ctx, S.mm, { start, len });
+      break;
+    case 'WAKE':
+      r = uffdioWake(env, ctx, S.mm, { start, len });
+      break;
+    case 'COPY':
+      r = uffdioCopy(env, ctx, S.mm, { dst: start, src: req.src ?? COPY_SRC, len, mode });
+      break;
+    case 'ZEROPAGE':
+      r = uffdioZeropage(env, ctx, S.mm, { start, len, mode });
+      break;
+    case 'CONTINUE':
+      r = uffdioContinue(env, ctx, S.mm, { start, len, mode });
+      break;
+    case 'POISON':
+      r = uffdioPoison(env, ctx, S.mm, { start, len, mode });
+      break;
+    case 'WRITEPROTECT':
+      r = uffdioWriteprotect(env, ctx, S.mm, { start, len, mode });
+      break;
+    case 'MOVE':
+      r = uffdioMove(env, ctx, S.mm, { dst: start, src: req.src ?? 0, len, mode });
+      break;
+    default:
+      return { result: '-EINVAL', wake: [] };
+  }
+  S.uffds[ctxId] = r.ctx;
+  S.mm = r.mm;
+  return { result: formatIoctlResult(r.result), wake: r.wake.tasks };
+}
+
+/** close(uffd): userfaultfd_release. Returns the tasks to wake (faulters and event producers). */
+export function closeUffd(S: SimState, ctxId: string): string[] {
+  const r = releaseUffd(S.uffds[ctxId], S.mm);
+  S.uffds[ctxId] = r.ctx;
+  S.mm = r.mm;
+  return r.wake.tasks;
 }
 
 /** MADV_DONTNEED / MADV_REMOVE zap (ptes in range; anon pages freed). */
