@@ -5,6 +5,7 @@
  * - validateScenario(json) → { ok: true, scenario } | { ok: false, errors: { path, message }[] }
  */
 export { simulate, type SimulateOptions } from './engine/simulate';
+export { explore, type ExploreOptions, type ExploreResult, type BadOutcome, type BadKind } from './explore';
 export { validateScenario, type ValidationError, type ValidationResult } from './scenario/validate';
 export type * from './scenario/types';
 export * from './result';

@@ -1,0 +1,1 @@
+export { explore, type ExploreOptions, type ExploreResult, type BadOutcome, type BadKind } from './explore';
