@@ -75,3 +75,12 @@ test('C file: --era overrides the Makefile and changes the signature used for ro
   assert.equal(g.arityMismatch?.actual, 5);
   assert.equal(g.arityMismatch?.expected, 4);
 });
+
+test('C file without any mm identifier is not parsed (a kernel tree is mostly such files)', () => {
+  const f = factsForCFile('static int add(int a, int b)\n{\n\treturn a + b;\n}\n', '/nonexistent/add.c');
+  assert.equal(f.parsed, false);
+  assert.equal(f.facts.functions.length, 0);
+  const g = factsForCFile('static void f(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n\tmmap_read_unlock(mm);\n}\n', '/nonexistent/f.c');
+  assert.equal(g.parsed, true);
+  assert.equal(g.facts.functions[0].lockOps.length, 2);
+});

@@ -32,9 +32,21 @@ export function isCPath(p: string | null): boolean {
   return p !== null && /\.[ch]$/i.test(p);
 }
 
+/**
+ * Every fact the analysis extracts involves one of these identifiers (GUP family, mmap lock in all spellings,
+ * per-VMA locks, fault calls and flags). A file without any of them has no facts, so it is not parsed at all:
+ * most of a kernel tree is skipped this way.
+ */
+export const MM_IDENTIFIERS_RE =
+  /\b(?:get_user_pages\w*|__get_user_pages\w*|get_user_page_vma_remote|pin_user_pages\w*|fixup_user_fault|mmap_sem|mmap_lock|mmap_(?:read|write)_\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|handle_mm_fault|VM_FAULT_RETRY|VM_FAULT_COMPLETED|FAULT_FLAG_\w+)\b/;
+
 export function factsForCFile(text: string, path: string, opts: FactsOptions = {}): CFileFacts {
   const r = resolveEra({ setting: opts.era, filePath: path, text });
-  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era }) };
+  if (!MM_IDENTIFIERS_RE.test(text)) {
+    const facts: CFacts = { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated: false };
+    return { kind: 'c', path, era: eraInfo(r), facts, parsed: false };
+  }
+  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era }), parsed: true };
 }
 
 const defaultReadTreeFile = (p: string): string | undefined => {

@@ -21,6 +21,8 @@ export interface CFileFacts {
   path: string;
   era: EraInfo;
   facts: CFacts;
+  /** False when the file mentions no mm identifier at all and was not parsed (it cannot have facts). */
+  parsed: boolean;
 }
 
 export type ChangeKind = 'added' | 'removed' | 'context';

@@ -1,0 +1,220 @@
+/**
+ * Facts-extraction throughput on a generated kernel-style corpus, next to tree-sitter's bare parse of the same
+ * text measured in the same run (the baseline: facts can never be faster than the parse they stand on).
+ *
+ *   node --import tsx bench/facts-throughput.ts [--mb 8] [--files 400]
+ *
+ * Prints: MB/s and ms for the bare parse and for extractCFacts on one large file and on many small files (with
+ * per-file latency p50/p95/max), and for a generated mbox series through parsePatchDocument + patch facts.
+ * No assertions: figures only.
+ */
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import { parseEra } from '../common/era';
+import { extractCFacts } from '../server/src/c';
+import { factsForPatchDocument } from '../server/src/facts/compute';
+import { parsePatchDocument } from '../server/src/series';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const TARGET_MB = arg('--mb', 8);
+const FILES = arg('--files', 400);
+const era = parseEra('6.8');
+
+/** Deterministic generator of kernel-style functions: GUP callers, retry loops, plain code, macro noise. */
+function makeFunction(i: number): string {
+  switch (i % 5) {
+    case 0:
+      return `static int drv${i}_pin(struct drv${i} *d, unsigned long uaddr, int nr)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int gup_flags = d->write ? FOLL_WRITE : 0;
+	long pinned;
+
+	mmap_read_lock(mm);
+	pinned = get_user_pages(uaddr & PAGE_MASK, nr, gup_flags, d->pages);
+	mmap_read_unlock(mm);
+	if (pinned < 0)
+		return pinned;
+	d->nr_pages = pinned;
+	return 0;
+}
+`;
+    case 1:
+      return `static vm_fault_t arch${i}_do_page_fault(struct pt_regs *regs, unsigned long address)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned int flags = FAULT_FLAG_DEFAULT;
+	vm_fault_t fault;
+
+	if (user_mode(regs))
+		flags |= FAULT_FLAG_USER;
+retry:
+	vma = lock_mm_and_find_vma(mm, address, regs);
+	if (unlikely(!vma))
+		return VM_FAULT_SIGSEGV;
+	fault = handle_mm_fault(vma, address, flags, regs);
+	if (fault_signal_pending(fault, regs))
+		return fault;
+	if (fault & VM_FAULT_COMPLETED)
+		return 0;
+	if (unlikely(fault & VM_FAULT_RETRY)) {
+		flags |= FAULT_FLAG_TRIED;
+		goto retry;
+	}
+	mmap_read_unlock(mm);
+	return fault;
+}
+`;
+    case 2:
+      return `static int peek${i}(struct mm_struct *mm, unsigned long addr, void *buf, int len)
+{
+	struct page *page;
+	int locked = 1;
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	ret = get_user_pages_remote(mm, addr, 1, FOLL_FORCE, &page, &locked);
+	if (locked)
+		mmap_read_unlock(mm);
+	if (ret <= 0)
+		return -EFAULT;
+	memcpy(buf, page_address(page) + offset_in_page(addr), len);
+	put_page(page);
+	return len;
+}
+`;
+    case 3:
+      return `DEFINE_PER_CPU(int, counter${i});
+static void __maybe_unused walk${i}(struct list_head *head)
+{
+	struct item *it;
+	int n = 0;
+
+	list_for_each_entry(it, head, node) {
+		if (it->flags & ITEM_DEAD)
+			continue;
+		n += it->weight;
+		WRITE_ONCE(it->seen, 1);
+	}
+	pr_debug("walk%d: %d\\n", ${i}, n);
+}
+`;
+    default:
+      return `static inline unsigned long calc${i}(unsigned long a, unsigned long b)
+{
+	unsigned long r = 0;
+	int k;
+
+	for (k = 0; k < BITS_PER_LONG; k++) {
+		if (a & (1UL << k))
+			r ^= b << k;
+	}
+	switch (r & 3) {
+	case 0:
+		return r;
+	case 1:
+		return r >> 1;
+	default:
+		return ~r;
+	}
+}
+`;
+  }
+}
+
+function corpus(bytes: number, offset: number): string {
+  const parts: string[] = ['// SPDX-License-Identifier: GPL-2.0\n#include <linux/mm.h>\n\n'];
+  let size = parts[0].length;
+  for (let i = offset; size < bytes; i++) {
+    const f = makeFunction(i) + '\n';
+    parts.push(f);
+    size += f.length;
+  }
+  return parts.join('');
+}
+
+function seriesText(nPatches: number): string {
+  const out: string[] = [];
+  for (let k = 1; k <= nPatches; k++) {
+    const body = makeFunction(k * 5)
+      .split('\n')
+      .filter((l) => l !== '');
+    const hunk = body.map((l) => (l.includes('get_user_pages(') ? `-${l}\n+${l.replace('get_user_pages(', 'get_user_pages_unlocked(')}` : ` ${l}`));
+    out.push(
+      `From 000000000000000000000000000000000000000${k % 10} Mon Sep 17 00:00:00 2001\nFrom: Bench <bench@example.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nSubject: [PATCH ${k}/${nPatches}] drv: step ${k}\n\nStep ${k}.\n\nSigned-off-by: Bench <bench@example.org>\n---\n drivers/x${k}.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/drivers/x${k}.c b/drivers/x${k}.c\n--- a/drivers/x${k}.c\n+++ b/drivers/x${k}.c\n@@ -10,${body.length} +10,${body.length} @@\n${hunk.join('\n')}\n-- \n2.43.0\n\n`,
+    );
+  }
+  return out.join('');
+}
+
+function ms(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const parser = new Parser();
+// tree-sitter-c's typings describe the language object loosely; it is the Language tree-sitter expects.
+parser.setLanguage(C as unknown as Parser.Language);
+const bareParse = (text: string): void => {
+  if (text.length > 1 << 20) parser.parse((index: number) => text.slice(index, index + 65536));
+  else parser.parse(text);
+};
+
+function row(name: string, mb: number, bareMs: number, factsMs: number): void {
+  console.log(
+    `${name.padEnd(34)} ${mb.toFixed(2).padStart(7)} MB   bare parse ${bareMs.toFixed(0).padStart(6)} ms (${(mb / (bareMs / 1000)).toFixed(2).padStart(6)} MB/s)   facts ${factsMs
+      .toFixed(0)
+      .padStart(6)} ms (${(mb / (factsMs / 1000)).toFixed(2).padStart(6)} MB/s)   facts/bare ${(factsMs / bareMs).toFixed(2)}x`,
+  );
+}
+
+// Warm-up (JIT, native module) so the first measurement is not charged for it.
+extractCFacts(corpus(200_000, 0), { era });
+bareParse(corpus(200_000, 0));
+
+console.log(`facts throughput, node ${process.version}, ${new Date().toISOString()}`);
+
+const big = corpus(TARGET_MB * 1_000_000, 1000);
+let t = process.hrtime.bigint();
+bareParse(big);
+const bigBare = ms(t);
+t = process.hrtime.bigint();
+const bigFacts = extractCFacts(big, { era });
+const bigFactsMs = ms(t);
+row(`one file (${bigFacts.functions.length} functions)`, big.length / 1e6, bigBare, bigFactsMs);
+
+const small = Array.from({ length: FILES }, (_, i) => corpus(8_000 + (i % 7) * 6_000, i * 40));
+const bytes = small.reduce((a, s) => a + s.length, 0);
+t = process.hrtime.bigint();
+for (const s of small) bareParse(s);
+const smallBare = ms(t);
+const lat: number[] = [];
+t = process.hrtime.bigint();
+for (const s of small) {
+  const t1 = process.hrtime.bigint();
+  extractCFacts(s, { era });
+  lat.push(ms(t1));
+}
+const smallFacts = ms(t);
+row(`${FILES} files`, bytes / 1e6, smallBare, smallFacts);
+lat.sort((a, b) => a - b);
+console.log(`  per-file facts latency: p50 ${pct(lat, 50).toFixed(2)} ms, p95 ${pct(lat, 95).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms (files of ${(8).toFixed(0)}–${(44).toFixed(0)} KB)`);
+
+const series = seriesText(2000);
+t = process.hrtime.bigint();
+const doc = parsePatchDocument(series);
+const parseMs = ms(t);
+t = process.hrtime.bigint();
+factsForPatchDocument(doc, series, '/nonexistent/bench.mbox', { era: '6.8' });
+const seriesFactsMs = ms(t);
+console.log(
+  `mbox series, ${doc.patches.length} patches, ${(series.length / 1e6).toFixed(2)} MB: parsePatchDocument ${parseMs.toFixed(0)} ms (${(series.length / 1e6 / (parseMs / 1000)).toFixed(2)} MB/s), hunk-fragment facts ${seriesFactsMs.toFixed(0)} ms`,
+);
