@@ -1,7 +1,7 @@
 /**
  * Test registry for the TextMate grammars: the grammars and injections package.json contributes (so the manifest's
- * scopeName/path/injectTo wiring is exercised too), plus TEST-ONLY stubs for the two grammars VS Code ships built in
- * and that are not on npm: source.diff and source.c (test/fixtures/grammar/TEST-ONLY-stub-*.tmLanguage.json).
+ * scopeName/path/injectTo wiring is exercised too), plus the two grammars VS Code ships built in: source.diff and
+ * source.c, taken from the npm package tm-grammars (the same TextMate grammars VS Code bundles).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,9 +25,9 @@ function contributedGrammars(): GrammarContribution[] {
   return manifest.contributes?.grammars ?? [];
 }
 
-const TEST_STUBS: Record<string, string> = {
-  'source.diff': join(FIXTURES, 'TEST-ONLY-stub-diff.tmLanguage.json'),
-  'source.c': join(FIXTURES, 'TEST-ONLY-stub-c.tmLanguage.json'),
+const BUILT_IN: Record<string, string> = {
+  'source.diff': require.resolve('tm-grammars/grammars/diff.json'),
+  'source.c': require.resolve('tm-grammars/grammars/c.json'),
 };
 
 let registryPromise: Promise<Registry> | undefined;
@@ -36,7 +36,7 @@ function registry(): Promise<Registry> {
   registryPromise ??= (async () => {
     const wasm = readFileSync(join(ROOT, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
     await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
-    const paths = new Map<string, string>(Object.entries(TEST_STUBS));
+    const paths = new Map<string, string>(Object.entries(BUILT_IN));
     const injections = new Map<string, string[]>();
     for (const g of contributedGrammars()) {
       paths.set(g.scopeName, join(ROOT, g.path));
