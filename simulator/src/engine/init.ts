@@ -120,6 +120,7 @@ export function initState(sc: Scenario, seed: number, mode: 'timed' | 'explore')
     writeHeld: false,
     vmaRead: null,
     kernel: t.kernel ?? false,
+    lastValue: null,
   }));
   const S: SimState = {
     now: 0,

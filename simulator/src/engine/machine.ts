@@ -823,6 +823,7 @@ function vmFaultToErrno(vm: string[]): { errno: Errno; where: string } | null {
 
 function gupEnd(c: Ctx, t: TaskState, op: GupOp, ret: number | Errno, where?: string): void {
   if (typeof ret === 'number') {
+    t.lastValue = ret;
     emit(c, t.id, 'gup', `${op.variant} returns ${ret}`, { ret });
     emit(c, t.id, 'op-end', `${op.variant} → ${ret}`);
     nextOp(c, t);
@@ -1447,7 +1448,7 @@ export function stepTask(c: Ctx, id: string): void {
         emit(c, t.id, 'signal', 'signal handler runs');
       }
       if (t.pc >= script.length) {
-        finishTask(c, t, { kind: 'ok' }, '');
+        finishTask(c, t, t.lastValue === null ? { kind: 'ok' } : { kind: 'ok', value: t.lastValue }, '');
         return;
       }
       t.frame = initFrame(c, script[t.pc]);

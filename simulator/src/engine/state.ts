@@ -119,6 +119,8 @@ export interface TaskState {
   /** Per-VMA read lock held (vma start). */
   vmaRead: number | null;
   kernel: boolean;
+  /** Return value of the last op that has one (GUP page count). */
+  lastValue: number | null;
 }
 
 export interface Rwsem {
