@@ -175,6 +175,13 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       const { id, fresh } = add(N, head, label);
       edges[head].push({ to: id, mover: m.kind === 'task' ? m.who : '', label });
       if (!fresh) continue;
+      const dl = findDeadlock(N, sc);
+      if (dl) {
+        const key = `deadlock:${[...dl.keys()].sort().join(',')}`;
+        if (!bad.has(key)) {
+          bad.set(key, { kind: 'deadlock', tasks: [...dl.keys()], detail: [...dl.entries()].map(([t, w]) => `${t} waits for ${w}`).join('; '), schedule: schedule(id) });
+        }
+      }
       for (const t of N.tasks) {
         const before = S.tasks.find((x) => x.id === t.id);
         if (t.status !== 'done' || before?.status === 'done' || !t.outcome) continue;
