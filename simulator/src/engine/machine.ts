@@ -412,7 +412,7 @@ function pageLockOrRetry(c: Ctx, t: TaskState, call: FaultCall, key: string): bo
   const f = call.flags;
   const allow = f.includes('ALLOW_RETRY');
   if (f.includes('RETRY_NOWAIT') && allow) {
-    setResult(call, ['RETRY'], false, 'RETRY_NOWAIT: page locked');
+    setResult(call, call.major ? ['RETRY', 'MAJOR'] : ['RETRY'], false, 'RETRY_NOWAIT: page locked');
     return false;
   }
   const dropFirst = c.R.pageLockRetryFirstOnly ? allow && !f.includes('TRIED') : allow;
@@ -421,7 +421,7 @@ function pageLockOrRetry(c: Ctx, t: TaskState, call: FaultCall, key: string): bo
     releaseFaultLock(c, t, call);
     pl.waiters.push({ task: t.id, acquire: false });
     const completes = c.R.completed && c.I.io[key]?.completesAfterIo === true;
-    call.cont = { k: 'ret', vm: completes ? ['COMPLETED'] : ['RETRY'], lockReleased: true, ...(completes ? { completesKey: key } : {}) };
+    call.cont = { k: 'ret', vm: completes ? ['COMPLETED'] : call.major ? ['RETRY', 'MAJOR'] : ['RETRY'], lockReleased: true, ...(completes ? { completesKey: key } : {}) };
     blockOn(c, t, { k: 'page', key, acquire: false, killable });
     emit(c, t.id, 'page-lock-wait', `wait for page ${key} with the lock dropped`, { key, lockHeld: false });
   } else {

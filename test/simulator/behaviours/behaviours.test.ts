@@ -115,7 +115,7 @@ test('behaviour 4: writer wait with get_user_pages_unlocked (0 µs) < with get_u
   assert.deepEqual(locked.attempts, [' → MAJOR']);
   assert.equal(unlocked.wait, 0);
   assert.equal(unlocked.hold, 1);
-  assert.deepEqual(unlocked.attempts, ['ALLOW_RETRY|KILLABLE → RETRY released', 'ALLOW_RETRY|KILLABLE|TRIED → 0']);
+  assert.deepEqual(unlocked.attempts, ['ALLOW_RETRY|KILLABLE → RETRY|MAJOR released', 'ALLOW_RETRY|KILLABLE|TRIED → 0']);
   assert.ok(unlocked.wait < locked.wait);
 });
 
@@ -137,14 +137,14 @@ test('behaviour 5: ≥5.7 retries keep ALLOW_RETRY and set TRIED; a uffd-wp writ
   const multi = run(wpSwapped());
   assert.equal(outcome(multi, 'app'), 'ok');
   assert.deepEqual(attempts(multi, 'app'), [
-    'WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY released',
+    'WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY|MAJOR released',
     'WRITE|ALLOW_RETRY|KILLABLE|TRIED|USER|INTERRUPTIBLE → RETRY released',
     'WRITE|ALLOW_RETRY|KILLABLE|TRIED|USER|INTERRUPTIBLE → 0',
   ]);
   assert.equal(task(multi, 'app').endTime, 353);
   const single = run(wpSwapped({ retry: { set: ['TRIED'], clear: ['ALLOW_RETRY'], max: 1 }, signalCheck: 'fatal' }));
   assert.equal(outcome(single, 'app'), 'SIGBUS');
-  assert.deepEqual(attempts(single, 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY released', 'WRITE|KILLABLE|TRIED|USER|INTERRUPTIBLE → SIGBUS']);
+  assert.deepEqual(attempts(single, 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY|MAJOR released', 'WRITE|KILLABLE|TRIED|USER|INTERRUPTIBLE → SIGBUS']);
   // Only the first attempt drops the lock for a page wait: a TRIED attempt sleeps on the page lock holding it.
   const r = run(
     scenario('6.8', { vmas: [{ id: 'map', pages: 1, type: 'file', file: 'f', shared: true }], files: [{ id: 'f', pages: [{ index: 0, cached: true }] }] }, [
