@@ -1,5 +1,5 @@
 // The injections package.json contributes into source.diff (.patch/.diff files use VS Code's built-in diff language).
-// source.diff here is the TEST-ONLY stub in test/fixtures/grammar, which scopes +/- lines like the built-in grammar does.
+// source.diff here is VS Code's built-in diff grammar (from tm-grammars), which matches each +/- line as a single token.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, lineIndex, token, tokenize, type Token } from './tokenize';

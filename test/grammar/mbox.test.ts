@@ -1,10 +1,28 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, lineIndex, token, tokenize, type Token } from './tokenize';
+import { assertC, fixture, lineIndex, token, tokenize, type Token } from './tokenize';
 
 const MBOX = 'text.mbox.kernel-patch';
 const S = MBOX;
 const HUNK_C = [S, 'meta.embedded.block.diff', 'meta.diff.file.c.mbox', 'meta.diff.hunk.c.mbox'];
+const INSERTED_MARKER = [...HUNK_C, 'markup.inserted.diff', 'punctuation.definition.inserted.diff'];
+const INSERTED_C = [...HUNK_C, 'markup.inserted.diff', 'meta.embedded.block.c', 'source.c'];
+
+/** The tokens after the one-character +/-/space marker, checking they cover the rest of the line exactly. */
+function afterMarker(l: readonly Token[], line: string): Token[] {
+  assert.equal(l[0]!.text, line[0]);
+  assert.equal(l.slice(1).map((t) => t.text).join(''), line.slice(1));
+  return l.slice(1);
+}
+
+/** Each token is code in the embedded C: under `embedding` (down to source.c), and never in a comment or a string. */
+function assertCode(tokens: readonly Token[], embedding: readonly string[]): void {
+  for (const t of tokens) {
+    const what = `${JSON.stringify(t.text)}: ${t.scopes.join(' ')}`;
+    assert.deepEqual(t.scopes.slice(0, embedding.length), [...embedding], what);
+    assert.ok(!t.scopes.some((x) => x.startsWith('comment.') || x.startsWith('string.')), what);
+  }
+}
 
 describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
   const text = fixture('gup-unlocked-v2.mbox');
@@ -198,11 +216,15 @@ describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
   });
 
   test('a + line in a .c hunk: marker is markup.inserted, the rest is C', () => {
-    const l = at('+\tif (ret & VM_FAULT_RETRY) {', patch1());
-    assert.deepEqual(token(l, '+').scopes, [...HUNK_C, 'markup.inserted.diff', 'punctuation.definition.inserted.diff']);
-    const c = [...HUNK_C, 'markup.inserted.diff', 'meta.embedded.block.c', 'source.c'];
-    assert.deepEqual(token(l, 'if').scopes, [...c, 'keyword.control.c']);
-    assert.deepEqual(token(l, ') {').scopes, c);
+    const line = '+\tif (ret & VM_FAULT_RETRY) {';
+    const l = at(line, patch1());
+    assert.deepEqual(token(l, '+').scopes, INSERTED_MARKER);
+    // Everything after the marker, to the end of the line, is C code (no comment/string, nothing of another grammar).
+    assertCode(afterMarker(l, line), INSERTED_C);
+    assertC(token(l, 'if'), INSERTED_C, 'keyword.control.c');
+    // ... and the C grammar really parses it up to the last character: the condition's ) and the block's {.
+    assertC(token(l, ')'), INSERTED_C, 'punctuation.section.parens.end.bracket.round.c');
+    assertC(token(l, '{'), INSERTED_C, 'punctuation.section.block.begin.bracket.curly.c');
   });
 
   test('a - line in a .c hunk: marker is markup.deleted, the rest is C', () => {
@@ -218,18 +240,29 @@ describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
 
   test('a C block comment spans consecutive + lines, each marker still markup.inserted', () => {
     const from = patch1();
-    const l = at('+\t * The lock was dropped: retake it.', from);
-    assert.deepEqual(token(l, '+').scopes, [...HUNK_C, 'markup.inserted.diff', 'punctuation.definition.inserted.diff']);
-    assert.deepEqual(token(l, '\t * The lock was dropped: retake it.').scopes, [
-      ...HUNK_C,
-      'markup.inserted.diff',
-      'meta.embedded.block.c',
-      'source.c',
-      'comment.block.c',
-    ]);
-    // ... and the comment is closed two lines on: the next + line is code again.
-    const after = at('+\tret = handle_mm_fault(vma, address, FAULT_FLAG_TRIED, NULL);', from);
-    assert.deepEqual(token(after, '\tret = ').scopes, [...HUNK_C, 'markup.inserted.diff', 'meta.embedded.block.c', 'source.c']);
+    const comment = [...INSERTED_C, 'comment.block.c'];
+    const open = at('+\t/*', from);
+    const middle = at('+\t * The lock was dropped: retake it.', from);
+    const close = at('+\t */', from);
+    for (const [l, line] of [
+      [open, '+\t/*'],
+      [middle, '+\t * The lock was dropped: retake it.'],
+      [close, '+\t */'],
+    ] as const) {
+      assert.deepEqual(token(l, '+').scopes, INSERTED_MARKER, line);
+      // The comment scope covers the whole text after the marker on each of the three lines.
+      for (const t of afterMarker(l, line)) assert.deepEqual(t.scopes.slice(0, comment.length), comment, `${line}: ${JSON.stringify(t.text)}`);
+    }
+    assert.deepEqual(token(open, '/*').scopes, [...comment, 'punctuation.definition.comment.begin.c']);
+    assert.deepEqual(token(middle, '\t * The lock was dropped: retake it.').scopes, comment);
+    assert.deepEqual(token(close, '*/').scopes, [...comment, 'punctuation.definition.comment.end.c']);
+    // ... and the comment is closed there: the next + line is code again, with no comment scope anywhere.
+    const line = '+\tret = handle_mm_fault(vma, address, FAULT_FLAG_TRIED, NULL);';
+    const after = at(line, from);
+    assert.deepEqual(token(after, '+').scopes, INSERTED_MARKER);
+    assertCode(afterMarker(after, line), INSERTED_C);
+    assertC(after[1]!, INSERTED_C); // the leading "\tret" is plain C code
+    assertC(token(after, '='), INSERTED_C, 'keyword.operator.assignment.c');
   });
 
   test('the @@ line keeps the diff range scopes; its function context is C', () => {
@@ -253,22 +286,12 @@ describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
 
   test('GUP and fault identifiers are highlighted in C hunks and in prose', () => {
     const from = patch1();
-    const l = at('+\t\tmmap_read_lock(mm);', from);
-    assert.deepEqual(token(l, 'mmap_read_lock').scopes, [
-      ...HUNK_C,
-      'markup.inserted.diff',
-      'meta.embedded.block.c',
-      'source.c',
-      'support.function.mmap-lock.kernel-mm',
-    ]);
+    // Inside the if block opened on the + line before (the C grammar nests it in meta.block.c).
+    assertC(token(at('+\t\tmmap_read_lock(mm);', from), 'mmap_read_lock'), INSERTED_C, 'support.function.mmap-lock.kernel-mm');
     const f = at('+\tret = handle_mm_fault(vma, address, FAULT_FLAG_TRIED, NULL);', from);
-    assert.deepEqual(token(f, 'FAULT_FLAG_TRIED').scopes, [
-      ...HUNK_C,
-      'markup.inserted.diff',
-      'meta.embedded.block.c',
-      'source.c',
-      'constant.other.flag.kernel-mm',
-    ]);
+    assertC(token(f, 'handle_mm_fault'), INSERTED_C, 'support.function.fault.kernel-mm');
+    // An argument: inside the call's meta.parens.c.
+    assertC(token(f, 'FAULT_FLAG_TRIED'), INSERTED_C, 'constant.other.flag.kernel-mm');
     assert.deepEqual(token(at('- keep FOLL_UNLOCKABLE for the remote case'), 'FOLL_UNLOCKABLE').scopes, [S, 'constant.other.flag.kernel-mm']);
   });
 });

@@ -3,6 +3,7 @@
  * scopeName/path/injectTo wiring is exercised too), plus the two grammars VS Code ships built in: source.diff and
  * source.c, taken from the npm package tm-grammars (the same TextMate grammars VS Code bundles).
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oniguruma from 'vscode-oniguruma';
@@ -100,6 +101,23 @@ export function token(lineTokens: readonly Token[], text: string): Token {
     throw new Error(`no token ${JSON.stringify(text)} on the line; tokens:\n  ${seen}`);
   }
   return t;
+}
+
+/** A scope the real C grammar nests code in (meta.parens.c, meta.block.c, meta.parens.block.c, ...): not a comment or string. */
+const C_NESTING = /^meta\.[\w.-]+\.c$/;
+
+/**
+ * Asserts that a token is C code inside the embedded C of a hunk: its scopes begin with `embedding` (the chain down to
+ * source.c), end with `scope` (when given; otherwise the token is plain code), and whatever sits between is only the
+ * C grammar's own nesting (meta.*.c) - never a comment, a string, or a scope of another grammar.
+ */
+export function assertC(t: Token, embedding: readonly string[], scope?: string): void {
+  const what = `${JSON.stringify(t.text)}: ${t.scopes.join(' ')}`;
+  assert.deepEqual(t.scopes.slice(0, embedding.length), [...embedding], what);
+  const rest = t.scopes.slice(embedding.length);
+  const nesting = scope === undefined ? rest : rest.slice(0, -1);
+  if (scope !== undefined) assert.equal(rest.at(-1), scope, what);
+  for (const s of nesting) assert.match(s, C_NESTING, what);
 }
 
 /** Debug helper: a readable dump of a tokenized document. */
