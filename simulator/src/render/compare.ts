@@ -212,7 +212,7 @@ export function renderComparisonSvg(a: RunResult, b: RunResult, opts: Comparison
     const bv = formatCell(r.before, r.unit);
     const av = formatCell(r.after, r.unit);
     const cell = (x: number, text: string, chars: number, good: boolean, bad: boolean): string =>
-      `<text class="lbl" x="${x}" y="${y + 12}"${good ? ' fill="#2b8a3e" font-weight="bold"' : bad ? ' fill="#c92a2a" font-weight="bold"' : ''}>${esc(truncate(text, chars))}<title>${esc(text)}</title></text>`;
+      `<text class="lbl${good ? ' better' : bad ? ' worse' : ''}" x="${x}" y="${y + 12}">${esc(truncate(text, chars))}<title>${esc(text)}</title></text>`;
     out.push(cell(cols[0], r.name, colChars[0], false, false));
     out.push(cell(cols[1], bv, colChars[1], r.better === 'before', r.better === 'after'));
     out.push(cell(cols[2], av, colChars[2], r.better === 'after', r.better === 'before'));
@@ -224,7 +224,7 @@ export function renderComparisonSvg(a: RunResult, b: RunResult, opts: Comparison
   const height = tableH + top.height + 10 + bottom.height;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(`comparison of ${a.scenario}`)}" data-changes="${c.changes}">`,
-    `<style>${timelineStyle()}</style>`,
+    `<style>${timelineStyle()}.lbl.better{fill:#2b8a3e;font-weight:bold}.lbl.worse{fill:#c92a2a;font-weight:bold}</style>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     out.join('\n'),
     `<g class="run before" data-run="before" transform="translate(0,${tableH})">${top.body}</g>`,

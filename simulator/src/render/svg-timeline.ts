@@ -273,7 +273,16 @@ function buildModel(r: RunResult, endOverride?: number): Model {
   const trace = sortedTrace(r);
   const lastT = trace.length ? trace[trace.length - 1].t : 0;
   const end = Math.max(endOverride ?? 0, r.endTime, lastT, ...r.tasks.map((t) => t.endTime));
-  const ids = taskOrder(r);
+  // Tasks of the result, plus pseudo-tasks of the trace (e.g. a timer delivering a signal) that have markers;
+  // an "io" completer with only io-done events gets no lane (its completion ends the waiting task's I/O).
+  // A signal sent by a pseudo-task (the scenario's timed signals) is drawn on the lane of the task it hits.
+  const known = new Set(r.tasks.map((t) => t.id));
+  const markerLane = (e: TraceEvent): string => {
+    const target = e.details?.target;
+    return e.kind === 'signal' && !known.has(e.task) && typeof target === 'string' && known.has(target) ? target : e.task;
+  };
+  const ids = taskOrder(r).filter((id) => known.has(id) || trace.some((e) => MARKER_SET.has(e.kind) && markerLane(e) === id));
+  const pendingIo = new Map<string, string>();
   const tasks = new Map<string, TaskModel>();
   const state = new Map<string, { a: Activity | null; since: number; hold: Hold | null; holdSince: number }>();
   for (const id of ids) {
@@ -310,25 +319,46 @@ function buildModel(r: RunResult, endOverride?: number): Model {
     times.push(e.t);
     const tm = tasks.get(e.task);
     const s = state.get(e.task);
+    if (MARKER_SET.has(e.kind)) tasks.get(markerLane(e))?.markers.push(e);
     if (tm && s) {
-      if (MARKER_SET.has(e.kind)) tm.markers.push(e);
       if (s.a === null && e.kind !== 'outcome') setAct(e.task, 'run', e.t);
       switch (e.kind) {
         case 'lock-request':
           setAct(e.task, 'lock-wait', e.t);
           break;
-        case 'io-start':
+        case 'io-start': {
+          const key = e.details?.key;
+          if (typeof key === 'string') pendingIo.set(key, e.task);
           setAct(e.task, 'io', e.t);
           break;
-        case 'page-lock-wait':
-          setAct(e.task, 'page-wait', e.t);
+        }
+        case 'page-lock-wait': {
+          // Waiting for the page lock of a page whose read this task started is I/O wait.
+          const key = e.details?.key;
+          if (!(typeof key === 'string' && pendingIo.get(key) === e.task && s.a === 'io')) setAct(e.task, 'page-wait', e.t);
           break;
+        }
         case 'uffd-block':
           setAct(e.task, 'uffd', e.t);
           break;
         case 'io-done':
           setAct(e.task, 'run', e.t);
           break;
+        default:
+          break;
+      }
+    }
+    if (e.kind === 'io-done') {
+      const key = e.details?.key;
+      const owner = typeof key === 'string' ? pendingIo.get(key) : undefined;
+      if (owner !== undefined && typeof key === 'string') {
+        pendingIo.delete(key);
+        const os = state.get(owner);
+        if (os && (os.a === 'io' || os.a === 'page-wait')) setAct(owner, 'run', e.t);
+      }
+    }
+    if (tm && s) {
+      switch (e.kind) {
         case 'uffd-wake': {
           const d = e.details ?? {};
           const target = [d.woken, d.target, d.wakes].find((v) => typeof v === 'string' && state.get(v)?.a === 'uffd');
@@ -624,13 +654,14 @@ export function renderTimelineBody(r: RunResult, opts: TimelineOptions = {}): Ti
   });
   for (const b of sc.breaks()) {
     const gap = `+${fmtTime(b.t1 - b.t0, sc.unit)}`;
-    const fits = textLength(gap) * 6 + 4 <= b.x1 - b.x0;
+    // The tick labels at both ends of the break are centred on its edges: the gap label goes between them.
+    const fits = textLength(gap) * 6 + 2 * 34 <= b.x1 - b.x0;
     out.push(
       `<g class="break"><rect class="brk" x="${r1(b.x0)}" y="${axisY - 6}" width="${r1(Math.max(1, b.x1 - b.x0))}" height="${r1(lanesBottom - axisY + 6)}"><title>${esc(
         `${fmtTime(b.t1 - b.t0, sc.unit)} without events (${fmtTime(b.t0, sc.unit)} – ${fmtTime(b.t1, sc.unit)}), compressed`,
       )}</title></rect><path class="brkl" d="M${r1(b.x0)},${axisY}V${r1(lanesBottom)}M${r1(b.x1)},${axisY}V${r1(lanesBottom)}"/>` +
         `<path d="M${r1(b.x0 - 3)},${axisY + 4}l6,-8M${r1(b.x1 - 3)},${axisY + 4}l6,-8" stroke="#495057" stroke-width="1.5"/>` +
-        (fits ? `<text class="tick" x="${r1((b.x0 + b.x1) / 2)}" y="${axisY + 12}" text-anchor="middle">${esc(gap)}</text>` : '') +
+        (fits ? `<text class="tick" x="${r1((b.x0 + b.x1) / 2)}" y="${axisY - 7}" text-anchor="middle">${esc(gap)}</text>` : '') +
         '</g>',
     );
   }
