@@ -15,7 +15,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../common/settings';
-import { COMMAND_SHOW_FACTS, FACTS_METHOD, LANGUAGE_IDS, factsText, isAnalysedLanguage, type FactsParams } from './protocol';
+import { COMMAND_SHOW_FACTS, FACTS_METHOD, LANGUAGE_IDS, factsText, isAnalysedLanguage, type FactsParams } from '../../common/protocol';
 
 const FactsRequest = new RequestType<FactsParams, unknown, void>(FACTS_METHOD);
 

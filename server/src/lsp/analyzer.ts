@@ -1,0 +1,346 @@
+/**
+ * The Analyzer owns the per-document cache (uri → version, text, parsed PatchDocument, diagnostics, facts, era) and
+ * answers pure queries on it. It knows nothing about the connection: the protocol layer (server.ts) feeds it
+ * documents, settings and workspace roots and publishes what it returns. Every entry point survives every input:
+ * internal failures become one error diagnostic and a log line, never an exception out of analyze().
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver';
+import { isAnalysedLanguage } from '../../../common/protocol';
+import { ERA_AUTO, SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../../common/settings';
+import { parseMakefileVersion, resolveEra, type EraResolution } from '../era/detect';
+import { factsForCFile, factsForPatchDocument, type FactsOptions } from '../facts/compute';
+import { formatFacts } from '../facts/format';
+import { parsePatchDocument } from '../series';
+import type { ParseOptions, PatchDocument } from '../series/types';
+import {
+  internalErrorDiagnostic,
+  issueDiagnostic,
+  replacementCharactersDiagnostic,
+  tooLargeDiagnostic,
+} from './diagnostics';
+import { PositionMapper } from './positions';
+import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
+
+export type { AnalyzerDocument, LensKind, Logger } from './types';
+
+export interface AnalyzerOptions {
+  settings?: MmLensSettings;
+  /** Workspace folders as file system paths (era roots, kernel tree for patches). */
+  workspaceRoots?: string[];
+  log?: Logger;
+  /** Bytes of a file on disk (used to re-decode a non-UTF-8 patch the editor filled with U+FFFD); undefined when absent. */
+  readFileBytes?: (path: string) => Uint8Array | undefined;
+  /** Text of a small file on disk (workspace Makefiles); undefined when absent. */
+  readFileText?: (path: string) => string | undefined;
+  /** The patch parser (a seam for tests; defaults to parsePatchDocument). */
+  parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+}
+
+interface CacheEntry {
+  doc: AnalyzerDocument;
+  kind: LensKind;
+  /** File system path for file: URIs. */
+  path: string | undefined;
+  byteLength: number;
+  /** Settings generation the derived data below was computed for. */
+  generation: number;
+  patch?: PatchDocument;
+  /** The patch was parsed from the bytes on disk (charset-aware) rather than from the editor's text. */
+  parsedFromBytes?: boolean;
+  diagnostics?: Diagnostic[];
+  facts?: string;
+  era?: EraResolution;
+}
+
+const PATCH_EXTENSIONS = /\.(?:patch|diff|mbox|mbx|eml)$/i;
+const C_EXTENSIONS = /\.[ch]$/i;
+const MAX_DISK_READ = 64 * 1024 * 1024;
+
+/** What a document is analysed as: its languageId first, its file name for other languages. */
+export function lensKind(languageId: string, uri: string): LensKind {
+  if (isAnalysedLanguage(languageId)) return languageId === 'c' ? 'c' : 'patch';
+  const name = uri.replace(/[?#].*$/, '');
+  if (PATCH_EXTENSIONS.test(name)) return 'patch';
+  if (C_EXTENSIONS.test(name)) return 'c';
+  return 'other';
+}
+
+/** File system path of a file: URI, undefined for other schemes or malformed URIs. */
+export function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultReadFileBytes(path: string): Uint8Array | undefined {
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size > MAX_DISK_READ) return undefined;
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultReadFileText(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    return readFileSync(path, 'utf8').slice(0, 64 * 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+function isInside(path: string, root: string): boolean {
+  const r = resolve(root);
+  const p = resolve(path);
+  return p === r || p.startsWith(r.endsWith(sep) ? r : r + sep);
+}
+
+export class Analyzer {
+  private readonly cache = new Map<string, CacheEntry>();
+  private settings: MmLensSettings;
+  private roots: string[];
+  private generation = 0;
+  private readonly log: Logger;
+  private readonly readFileBytes: (path: string) => Uint8Array | undefined;
+  private readonly readFileText: (path: string) => string | undefined;
+  private readonly parsePatch: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+
+  constructor(opts: AnalyzerOptions = {}) {
+    this.settings = opts.settings ?? resolveSettings(undefined);
+    this.roots = [...(opts.workspaceRoots ?? [])];
+    this.log = opts.log ?? silentLogger;
+    this.readFileBytes = opts.readFileBytes ?? defaultReadFileBytes;
+    this.readFileText = opts.readFileText ?? defaultReadFileText;
+    this.parsePatch = opts.parsePatch ?? parsePatchDocument;
+  }
+
+  getSettings(): MmLensSettings {
+    return this.settings;
+  }
+
+  /** New settings invalidate every cached result (the next analyze() recomputes). */
+  setSettings(settings: MmLensSettings): void {
+    this.settings = settings;
+    this.generation++;
+  }
+
+  getWorkspaceRoots(): readonly string[] {
+    return this.roots;
+  }
+
+  setWorkspaceRoots(roots: string[]): void {
+    this.roots = [...roots];
+    this.generation++;
+  }
+
+  /** Records the current text of a document without analysing it (cheap; cached results of the same version stay). */
+  update(doc: AnalyzerDocument): void {
+    this.entry(doc);
+  }
+
+  /** Drops a closed document. */
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  /** Version of the cached text, undefined when the document is unknown. */
+  versionOf(uri: string): number | undefined {
+    return this.cache.get(uri)?.doc.version;
+  }
+
+  /** URIs of every cached document. */
+  uris(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  /** The parsed patch document of the cached version (undefined for C files, unparsed or oversized documents). */
+  patchDocument(uri: string): PatchDocument | undefined {
+    const e = this.cache.get(uri);
+    return e && e.generation === this.generation ? e.patch : undefined;
+  }
+
+  /**
+   * Diagnostics of a document (cached per version and settings). Never throws: an internal failure is logged and
+   * reported as one `internal-error` diagnostic.
+   */
+  analyze(doc: AnalyzerDocument): Diagnostic[] {
+    let e: CacheEntry | undefined;
+    try {
+      e = this.entry(doc);
+      if (e.diagnostics) return e.diagnostics;
+      e.diagnostics = this.diagnose(e);
+      return e.diagnostics;
+    } catch (error) {
+      this.log.error(`Analysis of ${doc.uri} (version ${doc.version}) failed: ${errorDetail(error)}`);
+      const diagnostics = [internalErrorDiagnostic(errorMessage(error))];
+      if (e) e.diagnostics = diagnostics;
+      return diagnostics;
+    }
+  }
+
+  /**
+   * The facts of the cached version of a document as text (formatFacts), or one line saying why there are none.
+   * Throws when the computation itself fails (the server turns that into a request error).
+   */
+  factsText(uri: string): string {
+    const e = this.cache.get(uri);
+    if (!e) return `${uri}: not open in the editor; no facts.\n`;
+    this.refresh(e);
+    if (e.facts !== undefined) return e.facts;
+    const name = e.path ?? uri;
+    if (e.kind === 'other') {
+      e.facts = `${name}: facts are computed for C, patch/diff and mbox files only (languageId ${e.doc.languageId}).\n`;
+    } else if (this.tooLarge(e)) {
+      e.facts =
+        `${name}: not analysed: ${e.byteLength} bytes, over the ${this.settings.maxFileSize}-byte limit ` +
+        `(${SETTINGS_SECTION}.maxFileSize).\n`;
+    } else {
+      e.facts = formatFacts(e.kind === 'c' ? this.cFacts(e) : this.patchFacts(e));
+    }
+    return e.facts;
+  }
+
+  /** The kernel era the document is analysed for (setting, Makefile above the file or in a workspace root, hints, default). */
+  era(uri: string): EraResolution | undefined {
+    const e = this.cache.get(uri);
+    if (!e) return undefined;
+    this.refresh(e);
+    if (!e.era) {
+      const setting = this.explicitEra();
+      e.era = resolveEra({
+        ...(setting ? { setting } : {}),
+        ...(e.path ? { filePath: e.path } : {}),
+        workspaceRoots: this.roots,
+        text: e.doc.text,
+      });
+    }
+    return e.era;
+  }
+
+  /** The workspace root holding `path` (or the first root for non-file documents) when it is a kernel tree. */
+  kernelTree(path: string | undefined): string | undefined {
+    const candidates = path
+      ? this.roots.filter((r) => isInside(path, r)).sort((a, b) => b.length - a.length)
+      : this.roots;
+    for (const root of candidates) {
+      const makefile = this.readFileText(join(root, 'Makefile'));
+      if (makefile !== undefined && parseMakefileVersion(makefile)) return resolve(root);
+    }
+    return undefined;
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private entry(doc: AnalyzerDocument): CacheEntry {
+    const old = this.cache.get(doc.uri);
+    if (old && old.doc.version === doc.version && old.doc.text === doc.text && old.doc.languageId === doc.languageId) {
+      this.refresh(old);
+      return old;
+    }
+    const e: CacheEntry = {
+      doc: { uri: doc.uri, languageId: doc.languageId, text: doc.text, version: doc.version },
+      kind: lensKind(doc.languageId, doc.uri),
+      path: uriToPath(doc.uri),
+      byteLength: Buffer.byteLength(doc.text, 'utf8'),
+      generation: this.generation,
+    };
+    this.cache.set(doc.uri, e);
+    return e;
+  }
+
+  /** Drops derived data computed under older settings or roots. */
+  private refresh(e: CacheEntry): void {
+    if (e.generation === this.generation) return;
+    e.generation = this.generation;
+    e.diagnostics = undefined;
+    e.facts = undefined;
+    e.era = undefined;
+    e.patch = undefined;
+    e.parsedFromBytes = undefined;
+  }
+
+  private tooLarge(e: CacheEntry): boolean {
+    return e.byteLength > this.settings.maxFileSize;
+  }
+
+  private explicitEra(): string | undefined {
+    return this.settings.era === ERA_AUTO ? undefined : this.settings.era;
+  }
+
+  private diagnose(e: CacheEntry): Diagnostic[] {
+    if (e.kind === 'other') return [];
+    const positions = new PositionMapper(e.doc.text);
+    if (this.tooLarge(e)) return [tooLargeDiagnostic(e.byteLength, this.settings.maxFileSize, positions.firstLine())];
+    // C files: no rules yet.
+    if (e.kind === 'c') return [];
+    const doc = this.parsed(e);
+    const out = doc.issues.map((issue) => issueDiagnostic(issue, positions));
+    const fffd = e.parsedFromBytes ? -1 : e.doc.text.indexOf('\uFFFD');
+    if (fffd >= 0) {
+      const at = positions.positionAt(fffd);
+      out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
+    }
+    return out;
+  }
+
+  /**
+   * Parses a patch document once per version. When the editor's text holds U+FFFD (it could not decode the file as
+   * UTF-8) and the file on disk still decodes to exactly that text, the bytes are parsed instead: the parser honours
+   * the mails' charsets and reports the non-UTF-8 decoding itself.
+   */
+  private parsed(e: CacheEntry): PatchDocument {
+    if (e.patch) return e.patch;
+    const opts: ParseOptions = { uri: e.doc.uri };
+    const bytes = e.path && e.doc.text.includes('\uFFFD') ? this.readFileBytes(e.path) : undefined;
+    if (bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') === e.doc.text) {
+      e.patch = this.parsePatch(bytes, opts);
+      e.parsedFromBytes = true;
+    } else {
+      e.patch = this.parsePatch(e.doc.text, opts);
+      e.parsedFromBytes = false;
+    }
+    return e.patch;
+  }
+
+  /** A path the facts code can resolve Makefiles from: the file itself, or a virtual name inside the kernel tree. */
+  private factsPath(e: CacheEntry, tree: string | undefined): string {
+    if (e.path) return e.path;
+    const name = basename(e.doc.uri.replace(/[?#].*$/, '')) || 'untitled';
+    return join(tree ?? resolve(sep, 'nonexistent-mmlens-untitled'), name);
+  }
+
+  private factsOptions(tree: string | undefined): FactsOptions {
+    const era = this.explicitEra();
+    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}) };
+  }
+
+  private patchFacts(e: CacheEntry) {
+    const tree = this.kernelTree(e.path);
+    const path = this.factsPath(e, tree);
+    return factsForPatchDocument(this.parsed(e), e.doc.text, path, this.factsOptions(tree));
+  }
+
+  private cFacts(e: CacheEntry) {
+    const tree = this.kernelTree(e.path);
+    // For C files the era comes from the Makefile above the (possibly virtual) path; no tree option.
+    const { era } = this.factsOptions(undefined);
+    return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
+  }
+}
+
+/** Settings from whatever a client sent (initializationOptions or didChangeConfiguration), problems logged. */
+export function settingsFrom(raw: unknown, log: Logger): MmLensSettings {
+  let section = raw;
+  if (typeof raw === 'object' && raw !== null && SETTINGS_SECTION in raw) {
+    section = (raw as Record<string, unknown>)[SETTINGS_SECTION];
+  }
+  return resolveSettings(section, (problem) => log.warn(`Settings: ${problem}`));
+}

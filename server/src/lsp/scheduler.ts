@@ -1,0 +1,91 @@
+/**
+ * Per-document debounce and time budget (vscode-eslint style). Knows no LSP: it calls `run(uri)` after the delay
+ * (a newer schedule for the same uri replaces the pending one, so stale versions are never analysed), measures the
+ * run, and warns in the log when it exceeds the budget. A throwing run is logged, never propagated.
+ */
+import { errorDetail, type Logger } from './types';
+
+/** Debounce of `run: onType` analysis. */
+export const DEFAULT_DEBOUNCE_MS = 300;
+/** An analysis slower than this is reported in the server log. */
+export const DEFAULT_TIME_BUDGET_MS = 2000;
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface SchedulerOptions {
+  debounceMs?: number;
+  timeBudgetMs?: number;
+  log: Logger;
+  now?: () => number;
+  timers?: Timers;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export class AnalysisScheduler {
+  private readonly pendingTimers = new Map<string, unknown>();
+  readonly debounceMs: number;
+  readonly timeBudgetMs: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly timers: Timers;
+
+  constructor(private readonly run: (uri: string) => void, opts: SchedulerOptions) {
+    this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.timeBudgetMs = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+    this.log = opts.log;
+    this.now = opts.now ?? (() => performance.now());
+    this.timers = opts.timers ?? realTimers;
+  }
+
+  /** (Re)starts the timer of `uri`: only the last schedule within the delay runs. */
+  schedule(uri: string, delayMs: number = this.debounceMs): void {
+    this.cancel(uri);
+    const handle = this.timers.setTimeout(() => {
+      this.pendingTimers.delete(uri);
+      this.runTimed(uri);
+    }, delayMs);
+    this.pendingTimers.set(uri, handle);
+  }
+
+  cancel(uri: string): void {
+    const handle = this.pendingTimers.get(uri);
+    if (handle === undefined) return;
+    this.timers.clearTimeout(handle);
+    this.pendingTimers.delete(uri);
+  }
+
+  isPending(uri: string): boolean {
+    return this.pendingTimers.has(uri);
+  }
+
+  /** Runs `uri` now (cancelling its timer); returns the elapsed milliseconds. */
+  runTimed(uri: string): number {
+    this.cancel(uri);
+    const start = this.now();
+    try {
+      this.run(uri);
+    } catch (error) {
+      this.log.error(`Kernel MM Lens: analysis of ${uri} failed: ${errorDetail(error)}`);
+    }
+    const elapsed = this.now() - start;
+    if (elapsed > this.timeBudgetMs) {
+      this.log.warn(
+        `Kernel MM Lens: analysing ${uri} took ${Math.round(elapsed)} ms, over the ${this.timeBudgetMs} ms budget. ` +
+          'Consider "kernelMmLens.run": "onSave" or a lower "kernelMmLens.maxFileSize".',
+      );
+    }
+    return elapsed;
+  }
+
+  dispose(): void {
+    for (const h of this.pendingTimers.values()) this.timers.clearTimeout(h);
+    this.pendingTimers.clear();
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The Kernel MM Lens language server: a thin protocol layer (bash-language-server's BashServer shape). Every LSP
+ * message is bound to one private method; the work is done by the Analyzer (server/src/lsp/analyzer.ts), which is
+ * testable without a connection. Transports: whatever the command line names (`--stdio`, `--node-ipc`,
+ * `--socket=N`); the VS Code client uses IPC.
+ */
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CancellationToken,
+  ErrorCodes,
+  LSPErrorCodes,
+  ProposedFeatures,
+  RequestType,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+  type Connection,
+  type DidChangeConfigurationParams,
+  type InitializeParams,
+  type InitializeResult,
+  type ServerCapabilities,
+  type TextDocumentChangeEvent,
+  type WorkspaceFolder,
+  type WorkspaceFoldersChangeEvent,
+} from 'vscode-languageserver/node';
+import { readFileSync, statSync } from 'node:fs';
+import { FACTS_METHOD, type FactsParams, type FactsResult } from '../../common/protocol';
+import { SETTINGS_SECTION } from '../../common/settings';
+import { Analyzer, lensKind, settingsFrom, uriToPath } from './lsp/analyzer';
+import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
+import { errorDetail, errorMessage, type AnalyzerDocument, type Logger } from './lsp/types';
+
+export const SERVER_NAME = 'kernel-mm-lens';
+export const SERVER_VERSION = '0.1.0';
+
+export const FactsRequest = new RequestType<FactsParams, FactsResult, void>(FACTS_METHOD);
+
+/** Extension of a file: URI → languageId, for facts of files that are not open. */
+const LANGUAGE_BY_EXTENSION: [RegExp, string][] = [
+  [/\.[ch]$/i, 'c'],
+  [/\.(?:patch|diff)$/i, 'diff'],
+  [/\.(?:mbox|mbx|eml)$/i, 'kernel-mbox'],
+];
+const MAX_UNOPENED_FACTS_FILE = 64 * 1024 * 1024;
+
+export interface MmLensServerOptions {
+  debounceMs?: number;
+  timeBudgetMs?: number;
+}
+
+export class MmLensServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly scheduler: AnalysisScheduler;
+  /** Documents opened but whose first content event has not arrived yet (analysed at once, not debounced). */
+  private readonly justOpened = new Set<string>();
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly connection: Connection,
+    private readonly analyzer: Analyzer,
+    private readonly clientCapabilities: InitializeParams['capabilities'],
+    private readonly settingsFromInitialization: boolean,
+    opts: MmLensServerOptions,
+  ) {
+    this.log = connection.console;
+    this.scheduler = new AnalysisScheduler((uri) => this.analyzeAndPublish(uri), {
+      debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      timeBudgetMs: opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS,
+      log: this.log,
+    });
+  }
+
+  /** Builds the server from the initialize request: settings from initializationOptions, roots from the workspace folders. */
+  static initialize(connection: Connection, params: InitializeParams, opts: MmLensServerOptions = {}): MmLensServer {
+    const log = connection.console;
+    const init: unknown = params.initializationOptions;
+    const hasSettings = typeof init === 'object' && init !== null && Object.keys(init).length > 0;
+    const analyzer = new Analyzer({
+      settings: settingsFrom(hasSettings ? init : undefined, log),
+      workspaceRoots: rootsOf(params.workspaceFolders ?? undefined, params.rootUri ?? undefined),
+      log,
+    });
+    return new MmLensServer(connection, analyzer, params.capabilities, hasSettings, opts);
+  }
+
+  capabilities(): ServerCapabilities {
+    return {
+      textDocumentSync: {
+        openClose: true,
+        change: TextDocumentSyncKind.Incremental,
+        save: { includeText: false },
+      },
+      workspace: {
+        workspaceFolders: { supported: true, changeNotifications: true },
+      },
+      experimental: { mmLens: { factsRequest: FACTS_METHOD } },
+    };
+  }
+
+  register(connection: Connection): void {
+    this.documents.onDidOpen((e) => this.onDidOpen(e));
+    this.documents.onDidChangeContent((e) => this.onDidChangeContent(e));
+    this.documents.onDidSave((e) => this.onDidSave(e));
+    this.documents.onDidClose((e) => this.onDidClose(e));
+    this.documents.listen(connection);
+    connection.onInitialized(() => this.onInitialized());
+    connection.onDidChangeConfiguration((p) => this.onDidChangeConfiguration(p));
+    connection.onRequest(FactsRequest, (p, token) => this.onFacts(p, token));
+    connection.onShutdown(() => this.onShutdown());
+  }
+
+  /** The analyzer (for tests and embedding). */
+  getAnalyzer(): Analyzer {
+    return this.analyzer;
+  }
+
+  // ── handlers ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private onInitialized(): void {
+    const workspace = this.clientCapabilities.workspace;
+    if (workspace?.workspaceFolders) {
+      try {
+        this.connection.workspace.onDidChangeWorkspaceFolders((e) => this.onDidChangeWorkspaceFolders(e));
+      } catch (error) {
+        this.log.warn(`Kernel MM Lens: no workspace folder change events: ${errorMessage(error)}`);
+      }
+    }
+    if (!this.settingsFromInitialization) void this.pullSettings();
+  }
+
+  private onDidOpen(e: TextDocumentChangeEvent<TextDocument>): void {
+    this.justOpened.add(e.document.uri);
+  }
+
+  private onDidChangeContent(e: TextDocumentChangeEvent<TextDocument>): void {
+    const uri = e.document.uri;
+    this.analyzer.update(toAnalyzerDocument(e.document));
+    if (this.justOpened.delete(uri)) this.scheduler.schedule(uri, 0);
+    else if (this.analyzer.getSettings().run === 'onType') this.scheduler.schedule(uri);
+  }
+
+  private onDidSave(e: TextDocumentChangeEvent<TextDocument>): void {
+    if (this.analyzer.getSettings().run === 'onSave') this.scheduler.schedule(e.document.uri, 0);
+  }
+
+  private onDidClose(e: TextDocumentChangeEvent<TextDocument>): void {
+    const uri = e.document.uri;
+    this.scheduler.cancel(uri);
+    this.justOpened.delete(uri);
+    this.analyzer.forget(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] }).catch(() => {});
+  }
+
+  private onDidChangeConfiguration(p: DidChangeConfigurationParams): void {
+    const settings: unknown = p.settings;
+    if (typeof settings === 'object' && settings !== null && SETTINGS_SECTION in settings) {
+      this.applySettings(settings);
+    } else {
+      // Pull-model clients (neovim, Helix…) send an empty notification: ask for the section.
+      void this.pullSettings();
+    }
+  }
+
+  private onDidChangeWorkspaceFolders(e: WorkspaceFoldersChangeEvent): void {
+    const removed = new Set(rootsOf(e.removed));
+    const roots = this.analyzer.getWorkspaceRoots().filter((r) => !removed.has(r));
+    for (const r of rootsOf(e.added)) if (!roots.includes(r)) roots.push(r);
+    this.analyzer.setWorkspaceRoots(roots);
+    this.reanalyzeAll();
+  }
+
+  private onFacts(p: FactsParams, token: CancellationToken): FactsResult | ResponseError<void> {
+    const uri = p?.textDocument?.uri;
+    if (typeof uri !== 'string') return new ResponseError(ErrorCodes.InvalidParams, `${FACTS_METHOD}: textDocument.uri is missing`);
+    if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    const open = this.documents.get(uri);
+    const doc = open ? toAnalyzerDocument(open) : this.unopenedDocument(uri);
+    if (!doc) return { text: `${uri}: not open and not readable from disk; no facts.\n` };
+    try {
+      this.analyzer.update(doc);
+      return { text: this.analyzer.factsText(uri) };
+    } catch (error) {
+      this.log.error(`Kernel MM Lens: ${FACTS_METHOD} failed for ${uri}: ${errorDetail(error)}`);
+      return new ResponseError(ErrorCodes.InternalError, `facts failed: ${errorMessage(error)}`);
+    } finally {
+      if (!open) this.analyzer.forget(uri);
+    }
+  }
+
+  private onShutdown(): void {
+    this.scheduler.dispose();
+  }
+
+  // ── work ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Analyses the current version of an open document and publishes its diagnostics (stale versions are dropped). */
+  private analyzeAndPublish(uri: string): void {
+    const document = this.documents.get(uri);
+    if (!document) return;
+    const version = document.version;
+    const diagnostics = this.analyzer.analyze(toAnalyzerDocument(document));
+    // Analysis is synchronous today; the check keeps a future asynchronous analysis from publishing stale results.
+    if (this.documents.get(uri)?.version !== version) return;
+    void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
+      this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
+    });
+  }
+
+  private reanalyzeAll(): void {
+    for (const d of this.documents.all()) this.scheduler.schedule(d.uri, 0);
+  }
+
+  private applySettings(raw: unknown): void {
+    this.analyzer.setSettings(settingsFrom(raw, this.log));
+    this.reanalyzeAll();
+  }
+
+  private async pullSettings(): Promise<void> {
+    if (!this.clientCapabilities.workspace?.configuration) return;
+    try {
+      const section: unknown = await this.connection.workspace.getConfiguration(SETTINGS_SECTION);
+      this.applySettings({ [SETTINGS_SECTION]: section ?? undefined });
+    } catch (error) {
+      this.log.warn(`Kernel MM Lens: cannot read the ${SETTINGS_SECTION} settings: ${errorMessage(error)}`);
+    }
+  }
+
+  /** A file: URI that is not open: read from disk (facts on an explorer selection). */
+  private unopenedDocument(uri: string): AnalyzerDocument | undefined {
+    const path = uriToPath(uri);
+    if (!path) return undefined;
+    try {
+      const st = statSync(path);
+      if (!st.isFile() || st.size > MAX_UNOPENED_FACTS_FILE) return undefined;
+      const languageId = LANGUAGE_BY_EXTENSION.find(([re]) => re.test(path))?.[1] ?? 'plaintext';
+      if (lensKind(languageId, uri) === 'other') return undefined;
+      return { uri, languageId, text: readFileSync(path, 'utf8'), version: -1 };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function toAnalyzerDocument(d: TextDocument): AnalyzerDocument {
+  return { uri: d.uri, languageId: d.languageId, text: d.getText(), version: d.version };
+}
+
+/** File system paths of workspace folders (file: URIs only), or of the legacy rootUri. */
+export function rootsOf(folders: WorkspaceFolder[] | undefined, rootUri?: string): string[] {
+  const uris = folders && folders.length ? folders.map((f) => f.uri) : rootUri ? [rootUri] : [];
+  const out: string[] = [];
+  for (const u of uris) {
+    const p = uriToPath(u);
+    if (p && !out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** Starts the server on the transport named on the command line. */
+export function main(): void {
+  const connection = createConnection(ProposedFeatures.all);
+  connection.onInitialize((params): InitializeResult => {
+    const server = MmLensServer.initialize(connection, params);
+    server.register(connection);
+    return { capabilities: server.capabilities(), serverInfo: { name: SERVER_NAME, version: SERVER_VERSION } };
+  });
+  // The last line of defence: a bug must not take the server (and every open editor's diagnostics) down.
+  process.on('uncaughtException', (error) => connection.console.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
+  process.on('unhandledRejection', (reason) => connection.console.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
+  connection.listen();
+}
+
+if (require.main === module) main();
