@@ -1,7 +1,27 @@
 /** State signatures: the explorer's state hash and the timed run's livelock detector use the same one. */
 
-import { canonicalJson, hashMm } from '../model';
+import { hashMm } from '../model';
 import type { SimState } from './state';
+
+/** Stable JSON: object keys sorted (any fixed order is canonical), undefined fields dropped. */
+export function stableJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return v === undefined ? 'null' : JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + stableJson(v[i]);
+    return `${s}]`;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    if (o[k] === undefined) continue;
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${stableJson(o[k])}`;
+    first = false;
+  }
+  return `${s}}`;
+}
 
 /**
  * Canonical signature of the behaviour-relevant state. Absolute time, sequence numbers and the PRNG are left out;
@@ -31,8 +51,9 @@ export function stateSignature(S: SimState, relativeTime: boolean): string {
   }));
   const timers = S.timers
     .map((x) => ({ kind: x.kind, key: x.key, task: x.task, signal: x.signal, at: relativeTime ? x.at - S.now : 0 }))
-    .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)));
-  return canonicalJson({
+    .map((x) => stableJson(x))
+    .sort();
+  return stableJson({
     tasks,
     rwsem: S.rwsem,
     vw: S.vmaWriteLocked,

@@ -20,6 +20,9 @@ export interface SimulateOptions {
   maxTime?: number;
 }
 
+/** Steps without any task completing an op before the livelock detector starts hashing states. */
+export const NO_PROGRESS_STEPS = 8;
+
 /** Tasks that run forever by design (steady page contention) do not keep a run alive. */
 export function backgroundTasks(sc: Scenario): Set<string> {
   const out = new Set<string>();
@@ -143,6 +146,8 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResult {
   let livelock: { cycle: string[]; tasks: Set<string> } | null = null;
   let boundHit = false;
   let steps = 0;
+  let lastProgress = -1;
+  let sinceProgress = 0;
 
   for (;;) {
     if (foregroundDone(S, bg)) break;
@@ -175,9 +180,17 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResult {
     steps++;
     rec.metrics.steps = steps;
     stepLabelIndex.push(labelStart);
-    const sig = stateSignature(S, true);
-    const prev = seen.get(sig);
-    if (prev !== undefined) {
+    // Livelock detection: a state can only recur while no task completes an op (op indexes only grow), so
+    // signatures are compared only after NO_PROGRESS_STEPS steps without progress.
+    const progress = S.tasks.reduce((a, x) => a + x.pc + (x.status === 'done' ? 1 : 0), 0);
+    if (progress !== lastProgress) {
+      lastProgress = progress;
+      sinceProgress = 0;
+      seen.clear();
+    } else sinceProgress++;
+    const sig = sinceProgress >= NO_PROGRESS_STEPS ? stateSignature(S, true) : null;
+    const prev = sig === null ? undefined : seen.get(sig);
+    if (sig !== null && prev !== undefined) {
       const from = stepLabelIndex[prev + 1] ?? labelStart;
       const labels = rec.stepLabels.slice(from);
       const tasks = new Set(labels.map((l) => l.slice(0, l.indexOf(':'))));
@@ -185,7 +198,7 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResult {
       emit(c, t.id, 'note', `state repeats (step ${prev + 1} → ${steps}): livelock`);
       break;
     }
-    seen.set(sig, steps - 1);
+    if (sig !== null) seen.set(sig, steps - 1);
     if (steps >= maxSteps || S.now > maxTime) {
       boundHit = true;
       break;
