@@ -70,7 +70,7 @@ export class CfgBuilder {
     return { entry: this.entry, exit: this.exit, nodes: this.nodes, edges: this.edges };
   }
 
-  private add(kind: CfgNodeKind, n: SyntaxNode, extra: { text?: string; label?: string; calls?: string[] } = {}): number {
+  private add(kind: CfgNodeKind, n: SyntaxNode, extra: { text?: string; label?: string } = {}): number {
     const id = this.nodes.length;
     const text = extra.text ?? n.text;
     this.nodes.push({
@@ -80,7 +80,8 @@ export class CfgBuilder {
       text: text.length > 200 ? text.slice(0, 200) : text,
       syntax: n.type,
       ...(extra.label !== undefined ? { label: extra.label } : {}),
-      calls: extra.calls ?? (kind === 'entry' || kind === 'exit' ? [] : callsIn(n)),
+      // Filled by the extractor from the call sites it maps to this node.
+      calls: [],
       unreliable: kind === 'error' || (kind !== 'entry' && kind !== 'exit' && n.hasError),
     });
     if (kind !== 'entry' && kind !== 'exit') this.byTs.set(n.id, id);
@@ -121,7 +122,7 @@ export class CfgBuilder {
       case 'labeled_statement': {
         const labelNode = n.childForFieldName('label');
         const name = labelNode?.text ?? '';
-        const id = this.add('label', n, { text: `${name}:`, label: name, calls: [] });
+        const id = this.add('label', n, { text: `${name}:`, label: name });
         this.labels.set(name, id);
         this.connect(incoming, id);
         const inner = n.namedChildren.filter((c) => c.id !== labelNode?.id && !SKIP.has(c.type));
@@ -208,7 +209,7 @@ export class CfgBuilder {
     const condNode = n.childForFieldName('condition') ?? n.childForFieldName('name');
     const alt = n.childForFieldName('alternative');
     const head = n.text.split('\n', 1)[0] ?? '';
-    const id = this.add('cond', n, { text: head, calls: [] });
+    const id = this.add('cond', n, { text: head });
     this.connect(incoming, id);
     const body = n.namedChildren.filter((c) => c.id !== condNode?.id && c.id !== alt?.id);
     const outT = this.seq(body, [{ from: id, label: 'true' }]);
@@ -249,7 +250,7 @@ export class CfgBuilder {
   }
 
   private doStmt(n: SyntaxNode, incoming: Pending[]): Pending[] {
-    const head = this.add('loop', n, { text: 'do', calls: [] });
+    const head = this.add('loop', n, { text: 'do' });
     this.connect(incoming, head);
     const frame: Breakable = { breaks: [], continues: [] };
     const out = this.loopBody(n.childForFieldName('body'), [{ from: head, label: 'fallthrough' }], frame);
@@ -275,7 +276,7 @@ export class CfgBuilder {
       this.connect(cur, id);
       cur = [{ from: id, label: 'fallthrough' }];
     }
-    const head = c ? this.add('cond', c, { text: c.text }) : this.add('loop', n, { text: 'for (;;)', calls: [] });
+    const head = c ? this.add('cond', c, { text: c.text }) : this.add('loop', n, { text: 'for (;;)' });
     this.byTs.set(n.id, head);
     this.connect(cur, head);
     const frame: Breakable = { breaks: [], continues: [] };
@@ -295,7 +296,7 @@ export class CfgBuilder {
   private caseBody(n: SyntaxNode, incoming: Pending[]): Pending[] {
     const value = n.childForFieldName('value');
     const text = value ? `case ${value.text}:` : 'default:';
-    const id = this.add('case', n, { text, calls: [] });
+    const id = this.add('case', n, { text });
     this.connect(incoming, id);
     const body = n.namedChildren.filter((c) => c.id !== value?.id);
     return this.seq(body, [{ from: id, label: 'fallthrough' }]);

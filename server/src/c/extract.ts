@@ -229,6 +229,26 @@ export class FunctionExtractor {
     const b = new CfgBuilder(map, fn.node, fn.body);
     this.cfg = b.cfg();
     this.byTs = b.byTs;
+    // Statements sharing a line with an unparseable one are suspect too (a macro split the line into pieces).
+    const bad = new Set<number>();
+    for (const n of this.cfg.nodes) if (n.unreliable) for (let l = n.range.start.line; l <= n.range.end.line; l++) bad.add(l);
+    if (bad.size) {
+      for (const n of this.cfg.nodes) {
+        if (n.kind === 'entry' || n.kind === 'exit' || n.unreliable) continue;
+        if (bad.has(n.range.start.line) || bad.has(n.range.end.line)) n.unreliable = true;
+      }
+    }
+  }
+
+  private fnReliable?: boolean;
+  /** isUnreliable or inside an unreliable statement; short-circuited for functions without any error. */
+  private unrel(n: SyntaxNode): boolean {
+    if (this.fnReliable === undefined) this.fnReliable = !isUnreliable(this.fn.node);
+    if (this.fnReliable) return false;
+    if (isUnreliable(n)) return true;
+    // Inside a statement that contains an unparseable part (e.g. a macro before the call on the same line).
+    const id = this.nodeOf(n);
+    return id >= 0 && this.cfg.nodes[id]!.unreliable;
   }
 
   private nodeOf(n: SyntaxNode): number {
@@ -254,41 +274,43 @@ export class FunctionExtractor {
     const gotos: SyntaxNode[] = [];
     const loops: SyntaxNode[] = [];
     const ifs: SyntaxNode[] = [];
-    const stack: SyntaxNode[] = [this.fn.body];
-    while (stack.length) {
-      const x = stack.pop()!;
-      switch (x.type) {
-        case 'call_expression':
-          calls.push(x);
+    const interesting: Record<string, SyntaxNode[]> = {
+      call_expression: calls,
+      assignment_expression: asg,
+      init_declarator: decls,
+      labeled_statement: labels,
+      goto_statement: gotos,
+      for_statement: loops,
+      while_statement: loops,
+      do_statement: loops,
+      if_statement: ifs,
+    };
+    // A cursor walk: only the interesting nodes are materialised (node objects are costly in the binding).
+    const cursor = this.fn.body.walk();
+    for (;;) {
+      const bucket = interesting[cursor.nodeType];
+      if (bucket) bucket.push(cursor.currentNode);
+      if (cursor.gotoFirstChild()) continue;
+      let up = false;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) {
+          up = true;
           break;
-        case 'assignment_expression':
-          asg.push(x);
-          break;
-        case 'init_declarator':
-          decls.push(x);
-          break;
-        case 'labeled_statement':
-          labels.push(x);
-          break;
-        case 'goto_statement':
-          gotos.push(x);
-          break;
-        case 'for_statement':
-        case 'while_statement':
-        case 'do_statement':
-          loops.push(x);
-          break;
-        case 'if_statement':
-          ifs.push(x);
-          break;
+        }
       }
-      for (let i = x.namedChildCount - 1; i >= 0; i--) stack.push(x.namedChild(i)!);
+      if (up) break;
     }
+    loops.sort((a, b) => a.startIndex - b.startIndex);
     for (const a of asg) this.assignment(a);
     for (const d of decls) this.declInit(d);
     this.assignments.sort((a, b) => a.at - b.at);
     this.flagUpdates.sort((a, b) => this.startIdx.get(a)! - this.startIdx.get(b)!);
-    for (const c of calls) this.call(c, ifs);
+    for (const c of calls) {
+      this.call(c, ifs);
+      const name = calleeName(c);
+      const id = this.nodeOf(c);
+      if (name && id >= 0) this.cfg.nodes[id]!.calls.push(name);
+    }
     const retryLoops = [...this.labelLoops(labels, gotos, ifs), ...this.loopLoops(loops, ifs), ...this.vmaFallbacks(ifs)];
     retryLoops.sort((a, b) => cmpPos(a.headRange.start, b.headRange.start));
     return {
@@ -307,7 +329,7 @@ export class FunctionExtractor {
         range: this.map.range(l.childForFieldName('label') ?? l),
         node: this.nodeOf(l),
       })),
-      unreliable: this.fn.node.hasError || isUnreliable(this.fn.node),
+      unreliable: this.fn.node.hasError || this.unrel(this.fn.node),
     };
   }
 
@@ -360,7 +382,7 @@ export class FunctionExtractor {
           range: this.map.range(n),
           text: n.text.length > 200 ? n.text.slice(0, 200) : n.text,
           node: this.nodeOf(n),
-          unreliable: isUnreliable(n),
+          unreliable: this.unrel(n),
         },
         n,
       ),
@@ -462,7 +484,7 @@ export class FunctionExtractor {
       ...(tsk ? { tsk: tsk.text } : {}),
       ...(asg !== undefined ? { assignedTo: asg } : {}),
       node: this.nodeOf(c),
-      unreliable: isUnreliable(c),
+      unreliable: this.unrel(c),
     };
     this.gupCalls.push(this.track(fact, c));
   }
@@ -498,7 +520,7 @@ export class FunctionExtractor {
       ...(asg !== undefined ? { assignedTo: asg } : {}),
       ...(target !== undefined ? { target } : {}),
       node: this.nodeOf(c),
-      unreliable: isUnreliable(c),
+      unreliable: this.unrel(c),
     };
     this.faultCalls.push(this.track(fact, c));
   }
@@ -551,7 +573,7 @@ export class FunctionExtractor {
       ...(asg !== undefined ? { assignedTo: asg } : {}),
       inCondition: enclosingCondition(c, this.fn.body) !== undefined,
       node: this.nodeOf(c),
-      unreliable: isUnreliable(c),
+      unreliable: this.unrel(c),
     };
     this.lockOps.push(this.track(fact, c));
   }
@@ -569,7 +591,7 @@ export class FunctionExtractor {
       ...(task !== undefined ? { task } : {}),
       inRetryCondition: !!cond && mentions(cond.text, 'VM_FAULT_RETRY'),
       node: this.nodeOf(c),
-      unreliable: isUnreliable(c),
+      unreliable: this.unrel(c),
     };
     this.signalChecks.push(this.track(fact, c));
   }
@@ -610,7 +632,7 @@ export class FunctionExtractor {
       viaHelper: callee,
       ...(verified !== undefined ? { helperVerified: verified } : {}),
       node: this.nodeOf(c),
-      unreliable: isUnreliable(c),
+      unreliable: this.unrel(c),
     };
     this.signalChecks.push(this.track(fact, c));
   }
@@ -623,7 +645,7 @@ export class FunctionExtractor {
       text: cond.text,
       negated: isNegatedTest(cond.text),
       node: this.nodeOf(cond),
-      unreliable: isUnreliable(cond),
+      unreliable: this.unrel(cond),
     };
   }
 
@@ -780,7 +802,7 @@ export class FunctionExtractor {
           guardedByRetryTest: guard.retry,
           guardedByAllowRetry: guard.allow,
           node: this.nodeOf(g),
-          unreliable: isUnreliable(g),
+          unreliable: this.unrel(g),
         };
       });
       if (!backEdges.some((b) => b.guardedByRetryTest)) continue;
@@ -826,7 +848,7 @@ export class FunctionExtractor {
           guardedByRetryTest: true,
           guardedByAllowRetry: mentions(cond.text, 'FAULT_FLAG_ALLOW_RETRY'),
           node: this.nodeOf(cond),
-          unreliable: isUnreliable(cond),
+          unreliable: this.unrel(cond),
         });
       }
       for (const k of continuesOf(loop)) {
@@ -838,7 +860,7 @@ export class FunctionExtractor {
           guardedByRetryTest: guard.retry,
           guardedByAllowRetry: guard.allow,
           node: this.nodeOf(k),
-          unreliable: isUnreliable(k),
+          unreliable: this.unrel(k),
         });
       }
       // for (;;) { fault = …; if (!(fault & VM_FAULT_RETRY)) break; … } : the loop end is the back-edge.
@@ -858,7 +880,7 @@ export class FunctionExtractor {
             guardedByRetryTest: true,
             guardedByAllowRetry: false,
             node: this.byTs.get(loop.id) ?? this.nodeOf(loop),
-            unreliable: isUnreliable(loop),
+            unreliable: this.unrel(loop),
           });
         }
       }

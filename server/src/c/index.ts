@@ -49,32 +49,55 @@ function macroFunction(stmt: SyntaxNode): FunctionInput | undefined {
   return { name, node: next, body: next, synthetic: false };
 }
 
+const CONTAINERS = new Set(['translation_unit', 'ERROR', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif',
+  'preproc_elifdef', 'linkage_specification', 'declaration_list']);
+
+/** Functions (descending only through top-level containers) and ERROR / MISSING nodes (only through subtrees with errors). */
 function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]; missing: SyntaxNode[] } {
   const fns: FunctionInput[] = [];
   const errors: SyntaxNode[] = [];
   const missing: SyntaxNode[] = [];
-  const cursor = root.walk();
-  let done = false;
-  while (!done) {
-    const n = cursor.currentNode;
-    if (n.type === 'ERROR') errors.push(n);
-    else if (n.isMissing) missing.push(n);
-    if (n.type === 'function_definition') {
-      const body = n.childForFieldName('body');
-      const name = functionName(n);
-      if (body && name) fns.push({ name, node: n, body, synthetic: name === SYNTHETIC_FUNCTION });
-    } else if (n.type === 'expression_statement' && (n.parent?.type === 'translation_unit' || n.parent?.type === 'ERROR')) {
-      const m = macroFunction(n);
-      if (m) fns.push(m);
-    }
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) {
-        done = true;
-        break;
+  const errorsIn = (n: SyntaxNode): void => {
+    const stack = [n];
+    while (stack.length) {
+      const x = stack.pop()!;
+      for (const c of x.children) {
+        if (c.type === 'ERROR') errors.push(c);
+        else if (c.isMissing) missing.push(c);
+        else if (c.hasError) stack.push(c);
       }
     }
+  };
+  const stack: SyntaxNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (const c of n.children) {
+      const t = c.type;
+      if (t === 'function_definition') {
+        const body = c.childForFieldName('body');
+        const name = functionName(c);
+        if (body && name) fns.push({ name, node: c, body, synthetic: name === SYNTHETIC_FUNCTION });
+        if (c.hasError) errorsIn(c);
+        continue;
+      }
+      if (t === 'ERROR') {
+        errors.push(c);
+        stack.push(c);
+        continue;
+      }
+      if (c.isMissing) {
+        missing.push(c);
+        continue;
+      }
+      if (t === 'expression_statement') {
+        const m = macroFunction(c);
+        if (m) fns.push(m);
+      }
+      if (CONTAINERS.has(t)) stack.push(c);
+      else if (c.hasError) errorsIn(c);
+    }
   }
+  fns.sort((a, b) => a.node.startIndex - b.node.startIndex);
   return { fns, errors, missing };
 }
 

@@ -28,7 +28,7 @@ const BLANK_WORDS = [
 const BLANK_RE = new RegExp(`\\b(?:${BLANK_WORDS.join('|')})\\b`, 'g');
 /** Sparse annotations with an argument: `__acquires(x)` … blanked with their argument. */
 const BLANK_CALL_RE = /\b(?:__acquires|__releases|__must_hold)\s*\(/g;
-const FOR_EACH_RE = /\b([A-Za-z_]\w*for_each\w*)\s*\(/g;
+const FOR_EACH_RE = /\b(\w*for_each\w*)\s*\(/g;
 
 /** Index of the `)` matching the `(` at `open`, or -1. */
 export function matchParen(text: string, open: number, limit = 4000): number {
@@ -183,7 +183,7 @@ export function prepare(text: string, fragment?: { contextLine: string; firstLin
   if (extraOpen > 0 && braces.minLineIsFunctionEnd) extraOpen--;
   const closing = Math.max(0, 1 + extraOpen + braces.final);
   const head = header ?? `static void ${SYNTHETIC_FUNCTION}(void)`;
-  const prefix = `${head.replace(/\n/g, ' ')} {${'{'.repeat(extraOpen)}\n`;
+  const prefix = `${preprocess(head).replace(/\n/g, ' ')} {${'{'.repeat(extraOpen)}\n`;
   const suffix = `\n${';}'.repeat(closing)}\n`;
   return {
     text: prefix + body + suffix,
@@ -195,8 +195,6 @@ export function prepare(text: string, fragment?: { contextLine: string; firstLin
 }
 
 export function parse(text: string): Parser.Tree {
-  // A callback input avoids copying huge strings through the binding in one piece.
-  if (text.length > 1 << 20) return parser().parse((index: number) => text.slice(index, index + 65536));
   return parser().parse(text);
 }
 

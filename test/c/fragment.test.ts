@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEra } from '../../common/era';
+import { extractCFacts } from '../../server/src/c/index';
+import { fixture, lineOf } from './helpers';
+
+const CONTEXT = 'static vm_fault_t do_user_fault(struct pt_regs *regs, unsigned long addr)';
+
+/** Lines [from, end) of a fixture, as a hunk post-image would carry them. */
+function slice(rel: string, fromNeedle: string): { frag: string; first: number; whole: string } {
+  const whole = fixture(rel);
+  const first = lineOf(whole, fromNeedle);
+  return { frag: whole.split('\n').slice(first).join('\n'), first, whole };
+}
+
+test('a post-image starting mid-function gives the same retry loop facts at fragment lines', () => {
+  const { frag, first, whole } = slice('retry/v5.7-default.c', 'if (user_mode(regs))');
+  const facts = extractCFacts(frag, { era: parseEra('5.7'), fragment: { contextLine: CONTEXT } });
+  assert.equal(facts.functions.length, 1);
+  const f = facts.functions[0]!;
+  assert.equal(f.name, 'do_user_fault');
+  assert.equal(f.synthetic, false);
+  assert.equal(facts.parseErrors, 0);
+  const l = f.retryLoops[0]!;
+  assert.equal(l.headRange.start.line, lineOf(whole, 'retry:') - first);
+  assert.equal(l.backEdges[0]!.range.start.line, lineOf(whole, 'goto retry') - first);
+  assert.equal(l.backEdges[0]!.range.start.column, 2);
+  assert.equal(l.faultCall!.range.start.line, lineOf(whole, 'handle_mm_fault') - first);
+  assert.deepEqual(l.flagUpdates.map((u) => [u.flags, u.range.start.line]), [[['FAULT_FLAG_TRIED'], lineOf(whole, '|= FAULT_FLAG_TRIED') - first]]);
+  assert.deepEqual(l.signalChecks.map((s) => s.range.start.line), [lineOf(whole, 'if (fault_signal_pending(') - first]);
+  // The whole-file facts agree modulo the line shift.
+  const full = extractCFacts(whole, { era: parseEra('5.7') }).functions[0]!.retryLoops[0]!;
+  assert.equal(full.backEdges[0]!.range.start.line - first, l.backEdges[0]!.range.start.line);
+  assert.equal(full.faultCall!.range.end.column, l.faultCall!.range.end.column);
+});
+
+test('firstLine shifts every output line', () => {
+  const { frag, first, whole } = slice('retry/v5.7-default.c', 'if (user_mode(regs))');
+  const facts = extractCFacts(frag, { era: parseEra('5.7'), fragment: { contextLine: CONTEXT, firstLine: first } });
+  const l = facts.functions[0]!.retryLoops[0]!;
+  assert.equal(l.backEdges[0]!.range.start.line, lineOf(whole, 'goto retry'));
+  assert.equal(l.headRange.start.line, lineOf(whole, 'retry:'));
+});
+
+test('a fragment starting inside a nested block (more closing braces) still parses', () => {
+  const { frag, first, whole } = slice('retry/v5.6-allow-retry.c', 'flags &= ~FAULT_FLAG_ALLOW_RETRY');
+  const facts = extractCFacts(frag, {
+    era: parseEra('5.6'),
+    fragment: { contextLine: 'static int __kprobes do_page_fault(struct pt_regs *regs, unsigned long address,' },
+  });
+  assert.equal(facts.parseErrors, 0);
+  const f = facts.functions[0]!;
+  assert.equal(f.name, 'do_page_fault');
+  assert.deepEqual(f.flagUpdates.map((u) => [u.op, u.range.start.line]), [
+    ['clear', lineOf(whole, '&= ~FAULT_FLAG_ALLOW_RETRY') - first],
+    ['set', lineOf(whole, '|= FAULT_FLAG_TRIED') - first],
+  ]);
+  assert.deepEqual(f.lockOps.map((o) => [o.callee, o.range.start.line]), [
+    ['up_read', lineOf(whole, 'up_read') - first],
+    ['up_read', lineOf(whole, 'up_read', 1) - first],
+  ]);
+  // `goto retry` targets a label outside the fragment: it is not a retry loop, and its CFG edge goes to exit.
+  assert.deepEqual(f.retryLoops, []);
+  const g = f.cfg.nodes.find((n) => n.kind === 'goto')!;
+  assert.ok(f.cfg.edges.some((e) => e.from === g.id && e.to === f.cfg.exit && e.label === 'goto'));
+});
+
+test('a non-function context wraps the fragment in a synthetic function', () => {
+  const frag = '\tret = get_user_pages(addr, 1, FOLL_WRITE, pages, NULL);\n\tmmap_read_unlock(mm);\n';
+  for (const contextLine of ['struct gup_ops {', '', '#define FOO 1']) {
+    const facts = extractCFacts(frag, { era: parseEra('5.10'), fragment: { contextLine } });
+    assert.equal(facts.functions.length, 1, contextLine);
+    const f = facts.functions[0]!;
+    assert.equal(f.synthetic, true);
+    assert.deepEqual(f.gupCalls.map((g) => [g.callee, g.range.start.line, g.range.start.column]), [['get_user_pages', 0, 7]]);
+    assert.deepEqual(f.lockOps.map((o) => [o.callee, o.range.start.line]), [['mmap_read_unlock', 1]]);
+  }
+});
+
+test('a fragment that ends the function and starts another one', () => {
+  const frag = '\treturn ret;\n}\n\nstatic int other(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n';
+  const facts = extractCFacts(frag, { era: parseEra('6.1'), fragment: { contextLine: 'static int first(void)' } });
+  assert.deepEqual(facts.functions.map((f) => f.name), ['first', 'other']);
+  assert.deepEqual(facts.functions[1]!.lockOps.map((o) => o.range.start.line), [5]);
+  assert.equal(facts.parseErrors, 0);
+});
