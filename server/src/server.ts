@@ -257,18 +257,23 @@ export function rootsOf(folders: WorkspaceFolder[] | undefined, rootUri?: string
   return out;
 }
 
-/** Starts the server on the transport named on the command line. */
-export function main(): void {
-  const connection = createConnection(ProposedFeatures.all);
+/** Wires a connection to a new MmLensServer on `initialize` and starts listening (used by main() and by tests). */
+export function startServer(connection: Connection, opts: MmLensServerOptions = {}): void {
   connection.onInitialize((params): InitializeResult => {
-    const server = MmLensServer.initialize(connection, params);
+    const server = MmLensServer.initialize(connection, params, opts);
     server.register(connection);
     return { capabilities: server.capabilities(), serverInfo: { name: SERVER_NAME, version: SERVER_VERSION } };
   });
+  connection.listen();
+}
+
+/** Starts the server on the transport named on the command line (--stdio, --node-ipc, --socket=N). */
+export function main(): void {
+  const connection = createConnection(ProposedFeatures.all);
   // The last line of defence: a bug must not take the server (and every open editor's diagnostics) down.
   process.on('uncaughtException', (error) => connection.console.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => connection.console.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
-  connection.listen();
+  startServer(connection);
 }
 
 if (require.main === module) main();

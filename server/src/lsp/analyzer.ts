@@ -225,11 +225,14 @@ export class Analyzer {
     return e.era;
   }
 
-  /** The workspace root holding `path` (or the first root for non-file documents) when it is a kernel tree. */
+  /**
+   * The kernel tree facts read patched files from: the innermost workspace root holding `path` when it is a kernel
+   * tree (top-level Makefile with VERSION/PATCHLEVEL), else the first other root that is one (a patch saved outside
+   * the tree under review), else undefined.
+   */
   kernelTree(path: string | undefined): string | undefined {
-    const candidates = path
-      ? this.roots.filter((r) => isInside(path, r)).sort((a, b) => b.length - a.length)
-      : this.roots;
+    const holding = path ? this.roots.filter((r) => isInside(path, r)).sort((a, b) => b.length - a.length) : [];
+    const candidates = [...holding, ...this.roots.filter((r) => !holding.includes(r))];
     for (const root of candidates) {
       const makefile = this.readFileText(join(root, 'Makefile'));
       if (makefile !== undefined && parseMakefileVersion(makefile)) return resolve(root);
@@ -313,7 +316,7 @@ export class Analyzer {
   /** A path the facts code can resolve Makefiles from: the file itself, or a virtual name inside the kernel tree. */
   private factsPath(e: CacheEntry, tree: string | undefined): string {
     if (e.path) return e.path;
-    const name = basename(e.doc.uri.replace(/[?#].*$/, '')) || 'untitled';
+    const name = basename(e.doc.uri.replace(/[?#].*$/, '').replace(/^[a-z][\w+.-]*:/i, '')) || 'untitled';
     return join(tree ?? resolve(sep, 'nonexistent-mmlens-untitled'), name);
   }
 
@@ -329,8 +332,8 @@ export class Analyzer {
   }
 
   private cFacts(e: CacheEntry) {
-    const tree = this.kernelTree(e.path);
-    // For C files the era comes from the Makefile above the (possibly virtual) path; no tree option.
+    // The era comes from the Makefile above the file, or above a virtual path inside the workspace's kernel tree.
+    const tree = e.path ? undefined : this.kernelTree(undefined);
     const { era } = this.factsOptions(undefined);
     return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
   }
