@@ -33,7 +33,7 @@ test('facts on the sample series with its tree: per patch, before/after, patch l
   assert.match(io.out, /era 6\.8 from Makefile VERSION\/PATCHLEVEL/);
   assert.match(io.out, /\[PATCH v2 2\/3\] foo\/mm: retry a page fault at most once/);
   assert.match(io.out, /L59 clear FAULT_FLAG_ALLOW_RETRY on flags \(retry path\)/);
-  assert.match(io.out, /gup   get_user_pages_unlocked\(start=uaddr & PAGE_MASK, nr_pages=buf->nr_pages, pages=buf->pages, gup_flags=gup_flags\).*\[patch line 79 \+\]/);
+  assert.match(io.out, /gup {3}get_user_pages_unlocked\(start=uaddr & PAGE_MASK, nr_pages=buf->nr_pages, pages=buf->pages, gup_flags=gup_flags\).*\[patch line 79 \+\]/);
 });
 
 test('facts --json: machine-readable, cfg left out unless --cfg', async () => {

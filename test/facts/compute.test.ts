@@ -62,9 +62,9 @@ test('C file: era from the Makefile above it; text output names the lines', () =
   const f = factsForCFile(readFileSync(path, 'utf8'), path);
   assert.equal(f.era.era, '5.6');
   const out = formatFacts(f);
-  assert.match(out, /qux_pin\(\)  L5-14/);
-  assert.match(out, /L10  lock  down_read\(mm\) acquire read, mmap_sem/);
-  assert.match(out, /L11  gup   get_user_pages\(start=uaddr, nr_pages=nr, gup_flags=FOLL_WRITE, pages=pages, vmas=NULL\)/);
+  assert.match(out, /qux_pin\(\) {2}L5-14/);
+  assert.match(out, /L10 {2}lock {2}down_read\(mm\) acquire read, mmap_sem/);
+  assert.match(out, /L11 {2}gup {3}get_user_pages\(start=uaddr, nr_pages=nr, gup_flags=FOLL_WRITE, pages=pages, vmas=NULL\)/);
 });
 
 test('C file: --era overrides the Makefile and changes the signature used for roles', () => {
