@@ -10,3 +10,7 @@ export { validateScenario, type ValidationError, type ValidationResult } from '.
 export type * from './scenario/types';
 export * from './result';
 export { eraRules, type EraRules } from './engine/rules';
+// Pictures and comparisons (simulator/src/render, owned by the picture engineer).
+export * from './render/svg-timeline';
+export * from './render/compare';
+export * from './render/text';
