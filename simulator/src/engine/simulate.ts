@@ -216,7 +216,12 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResult {
     if (t.status === 'done') continue;
     let o: TaskOutcome;
     if (dl?.has(t.id)) o = { kind: 'deadlock', waitsFor: dl.get(t.id) ?? '' };
-    else if (livelock && (livelock.tasks.has(t.id) || livelock.tasks.size === 0) && !bg.has(t.id)) o = { kind: 'livelock', cycle: livelock.cycle };
+    else if (
+      livelock &&
+      !bg.has(t.id) &&
+      (livelock.tasks.has(t.id) || (livelock.tasks.size === 0 && (t.status === 'ready' || t.block?.k === 'timer')))
+    )
+      o = { kind: 'livelock', cycle: livelock.cycle };
     else o = { kind: 'unfinished', state: t.status === 'blocked' ? `blocked: ${waitsFor(S, sc, t).what}` : 'runnable' };
     t.outcome = o;
     rec.stats[t.id].endTime = S.now;
