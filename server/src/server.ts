@@ -29,7 +29,7 @@ import { FACTS_METHOD, type FactsParams, type FactsResult } from '../../common/p
 import { SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, lensKind, settingsFrom, uriToPath } from './lsp/analyzer';
 import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
-import { errorDetail, errorMessage, type AnalyzerDocument, type Logger } from './lsp/types';
+import { errorDetail, errorMessage, safeLogger, type AnalyzerDocument, type Logger } from './lsp/types';
 
 export const SERVER_NAME = 'kernel-mm-lens';
 export const SERVER_VERSION = '0.1.0';
@@ -63,7 +63,7 @@ export class MmLensServer {
     private readonly settingsFromInitialization: boolean,
     opts: MmLensServerOptions,
   ) {
-    this.log = connection.console;
+    this.log = safeLogger(connection.console);
     this.scheduler = new AnalysisScheduler((uri) => this.analyzeAndPublish(uri), {
       debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
       timeBudgetMs: opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS,
@@ -73,7 +73,7 @@ export class MmLensServer {
 
   /** Builds the server from the initialize request: settings from initializationOptions, roots from the workspace folders. */
   static initialize(connection: Connection, params: InitializeParams, opts: MmLensServerOptions = {}): MmLensServer {
-    const log = connection.console;
+    const log = safeLogger(connection.console);
     const init: unknown = params.initializationOptions;
     const hasSettings = typeof init === 'object' && init !== null && Object.keys(init).length > 0;
     const analyzer = new Analyzer({
@@ -211,8 +211,11 @@ export class MmLensServer {
     for (const d of this.documents.all()) this.scheduler.schedule(d.uri, 0);
   }
 
+  /** New settings re-analyse every open document; the same settings again (a pull after initialize) change nothing. */
   private applySettings(raw: unknown): void {
-    this.analyzer.setSettings(settingsFrom(raw, this.log));
+    const settings = settingsFrom(raw, this.log);
+    if (JSON.stringify(settings) === JSON.stringify(this.analyzer.getSettings())) return;
+    this.analyzer.setSettings(settings);
     this.reanalyzeAll();
   }
 
@@ -271,8 +274,9 @@ export function startServer(connection: Connection, opts: MmLensServerOptions = 
 export function main(): void {
   const connection = createConnection(ProposedFeatures.all);
   // The last line of defence: a bug must not take the server (and every open editor's diagnostics) down.
-  process.on('uncaughtException', (error) => connection.console.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
-  process.on('unhandledRejection', (reason) => connection.console.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
+  const log = safeLogger(connection.console);
+  process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
+  process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
   startServer(connection);
 }
 

@@ -31,6 +31,10 @@ function doc(name: string, languageId: string, version = 1): AnalyzerDocument {
   return { uri: fixtureUri(name), languageId, text: fixtureText(name), version };
 }
 
+function messageOf(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
 function only(diags: Diagnostic[]): Diagnostic {
   assert.equal(diags.length, 1, `expected one diagnostic, got ${JSON.stringify(diags, null, 1)}`);
   return diags[0]!;
@@ -82,8 +86,8 @@ test('series with garbage between mails and a missing patch: two warnings at the
       ['series-missing-patch', DiagnosticSeverity.Warning, 3, 0, lineOf(text, 3).length],
     ],
   );
-  assert.match(diags[0]!.message, /Stray text pasted between the mails/);
-  assert.match(diags[1]!.message, /patch 3\/3 is missing/);
+  assert.match(messageOf(diags[0]!), /Stray text pasted between the mails/);
+  assert.match(messageOf(diags[1]!), /patch 3\/3 is missing/);
   assert.ok(diags.every((d) => d.source === DIAGNOSTIC_SOURCE));
 });
 
@@ -93,7 +97,7 @@ test('hunk count mismatch: error on the first line past the declared count', () 
   assert.equal(d.code, 'hunk-count-mismatch');
   assert.equal(d.severity, DiagnosticSeverity.Error);
   assert.deepEqual(d.range, { start: { line: 5, character: 0 }, end: { line: 5, character: 2 } });
-  assert.match(d.message, /declares 1 old \/ 1 new lines/);
+  assert.match(messageOf(d), /declares 1 old \/ 1 new lines/);
 });
 
 test('non-UTF-8 file on disk: parsed from its bytes, the parser reports the latin1 fallback', () => {
@@ -136,7 +140,7 @@ test('C file over maxFileSize: one information diagnostic saying it was not anal
   assert.equal(d.code, 'not-analysed-too-large');
   assert.equal(d.severity, DiagnosticSeverity.Information);
   const bytes = Buffer.byteLength(fixtureText(FIXTURES.treePin));
-  assert.match(d.message, new RegExp(`${bytes} bytes, over the 100-byte limit \\(kernelMmLens\\.maxFileSize\\)`));
+  assert.match(messageOf(d), new RegExp(`${bytes} bytes, over the 100-byte limit \\(kernelMmLens\\.maxFileSize\\)`));
   assert.deepEqual(d.range.start, { line: 0, character: 0 });
 });
 
@@ -159,7 +163,7 @@ test('internal failure: one error diagnostic and one log line, no exception', ()
   const d = only(a.analyze(doc(FIXTURES.truncated, 'diff')));
   assert.equal(d.code, 'internal-error');
   assert.equal(d.severity, DiagnosticSeverity.Error);
-  assert.match(d.message, /internal error: boom/);
+  assert.match(messageOf(d), /internal error: boom/);
   assert.equal(log.lines.length, 1);
   assert.match(log.lines[0]!, /^error Analysis of file:.*truncated\.patch \(version 1\) failed: Error: boom/);
 });

@@ -31,3 +31,24 @@ export function errorDetail(error: unknown): string {
   if (error instanceof Error && error.stack) return error.stack.split('\n').slice(0, 6).join('\n');
   return String(error);
 }
+
+/**
+ * A logger that never throws (the connection console throws once the connection is closed or disposed), falling
+ * back to stderr, which is never the protocol channel.
+ */
+export function safeLogger(target: Logger): Logger {
+  const guard =
+    (level: keyof Logger) =>
+    (message: string): void => {
+      try {
+        target[level](message);
+      } catch {
+        try {
+          process.stderr.write(`[${level}] ${message}\n`);
+        } catch {
+          // Nowhere left to write.
+        }
+      }
+    };
+  return { info: guard('info'), warn: guard('warn'), error: guard('error') };
+}
