@@ -26,6 +26,16 @@ export const FIXTURES = {
 /** Line of the '@@' header in truncated.patch (0-based), where the truncated-hunk issue sits. */
 export const TRUNCATED_HUNK_LINE = 16;
 
+/** What initialize answers, stated plainly (the capabilities() snapshot), in process and over stdio alike. */
+export const EXPECTED_INITIALIZE_RESULT = {
+  capabilities: {
+    textDocumentSync: { openClose: true, change: 2, save: { includeText: false } },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    experimental: { mmLens: { factsRequest: 'mmLens/facts' } },
+  },
+  serverInfo: { name: 'kernel-mm-lens', version: '0.1.0' },
+};
+
 export const SAMPLE_SERIES = join(root, 'samples', 'series', 'gup-unlocked-v2.mbox');
 export const SAMPLE_TREE = join(root, 'samples', 'tree');
 

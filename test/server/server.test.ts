@@ -8,6 +8,7 @@ import {
   FIXTURES,
   SAMPLE_SERIES,
   SAMPLE_TREE,
+  EXPECTED_INITIALIZE_RESULT,
   TRUNCATED_HUNK_LINE,
   fileUri,
   fixtureText,
@@ -17,16 +18,6 @@ import {
 import { codesOf, inProcessServer } from './lsp-client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** What initialize answers, stated plainly (the capabilities() snapshot). */
-export const EXPECTED_INITIALIZE_RESULT = {
-  capabilities: {
-    textDocumentSync: { openClose: true, change: 2, save: { includeText: false } },
-    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-    experimental: { mmLens: { factsRequest: 'mmLens/facts' } },
-  },
-  serverInfo: { name: 'kernel-mm-lens', version: '0.1.0' },
-};
 
 test('initialize: capabilities snapshot (incremental sync, save, workspace folders, facts request)', async () => {
   const { client, dispose } = inProcessServer();
