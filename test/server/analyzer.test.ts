@@ -174,6 +174,7 @@ test('other languages: nothing', () => {
   assert.equal(lensKind('plaintext', 'file:///x/a.h'), 'c');
   assert.equal(lensKind('kernel-mbox', 'file:///x/a.txt'), 'patch');
   assert.equal(lensKind('markdown', 'file:///x/a.md'), 'other');
+  assert.equal(lensKind('gitsendemail', 'file:///x/0001-mm-fix'), 'patch', "neovim's filetype for format-patch files");
 });
 
 test('cache: same version is not re-analysed; a new version or new settings are', () => {

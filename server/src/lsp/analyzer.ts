@@ -59,9 +59,13 @@ const PATCH_EXTENSIONS = /\.(?:patch|diff|mbox|mbx|eml)$/i;
 const C_EXTENSIONS = /\.[ch]$/i;
 const MAX_DISK_READ = 64 * 1024 * 1024;
 
+/** Patch languageIds of other editors (neovim calls a git format-patch file 'gitsendemail'). */
+const FOREIGN_PATCH_LANGUAGES = new Set(['gitsendemail', 'patch']);
+
 /** What a document is analysed as: its languageId first, its file name for other languages. */
 export function lensKind(languageId: string, uri: string): LensKind {
   if (isAnalysedLanguage(languageId)) return languageId === 'c' ? 'c' : 'patch';
+  if (FOREIGN_PATCH_LANGUAGES.has(languageId)) return 'patch';
   const name = uri.replace(/[?#].*$/, '');
   if (PATCH_EXTENSIONS.test(name)) return 'patch';
   if (C_EXTENSIONS.test(name)) return 'c';
