@@ -175,8 +175,8 @@ describe('extension manifest (package.json)', () => {
 
 describe('vsce packaging (.vscodeignore)', () => {
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  test('vsce ls lists only the bundle, grammars, language configuration, manifest, README and LICENSE', { timeout: 120_000 }, () => {
-    const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', input: '' });
+  test('vsce ls lists the bundles, grammars, language configuration, manifest, README, LICENSE and the native parser', { timeout: 120_000 }, () => {
+    const r = spawnSync(process.execPath, [vsce, 'ls'], { cwd: ROOT, encoding: 'utf8', input: '' });
     assert.equal(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
     const allowed = [
@@ -186,11 +186,17 @@ describe('vsce packaging (.vscodeignore)', () => {
       /^CHANGELOG\.md$/,
       /^dist\/(extension|server)\.js$/,
       /^syntaxes\/[\w.-]+\.(tmLanguage|language-configuration)\.json$/,
+      // The server's native parser (esbuild leaves it external): entry points, node types and prebuilt binaries only.
+      /^node_modules\/tree-sitter\/(package\.json|index\.js|prebuilds\/[\w-]+\/tree-sitter\.node)$/,
+      /^node_modules\/tree-sitter-c\/(package\.json|bindings\/node\/index\.js|src\/node-types\.json|prebuilds\/[\w-]+\/tree-sitter-c\.node)$/,
+      /^node_modules\/node-gyp-build\/[\w.-]+$/,
     ];
     for (const f of files) assert.ok(allowed.some((re) => re.test(f)), `unexpected file in the package: ${f}`);
     for (const g of grammars) assert.ok(files.includes(g.path.replace(/^\.\//, '')), `${g.path} is packaged`);
     for (const l of languages.filter((x) => x.configuration)) assert.ok(files.includes(l.configuration!.replace(/^\.\//, '')));
     for (const must of ['package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(must), must);
     if (existsSync(join(ROOT, 'dist', 'extension.js'))) assert.ok(files.includes('dist/extension.js'), 'the client bundle');
+    for (const native of ['node_modules/tree-sitter/prebuilds/linux-x64/tree-sitter.node', 'node_modules/tree-sitter-c/prebuilds/linux-x64/tree-sitter-c.node', 'node_modules/tree-sitter-c/src/node-types.json', 'node_modules/node-gyp-build/index.js'])
+      assert.ok(files.includes(native), `${native} is packaged (dist/server.js requires it at run time)`);
   });
 });
