@@ -245,7 +245,7 @@ test('facts of a C file: era from the Makefile above it; an untitled copy uses t
   assert.match(text, /C, era 5\.10 from Makefile/);
   assert.match(text, /L7 {2}gup {3}get_user_pages\(/);
   a.update({ ...d, uri: 'untitled:Untitled-2' });
-  assert.match(a.factsText('untitled:Untitled-2'), /Untitled-2: C, era 5\.10 from Makefile/);
+  assert.match(a.factsText('untitled:Untitled-2'), /^untitled:Untitled-2: C, era 5\.10 from Makefile/);
 });
 
 test('facts: explicit era setting wins; unknown documents and other languages get one explanatory line', () => {

@@ -11,6 +11,7 @@ import {
   EXPECTED_INITIALIZE_RESULT,
   TRUNCATED_HUNK_LINE,
   fileUri,
+  fixturePath,
   fixtureText,
   fixtureUri,
   lineOf,
@@ -175,6 +176,25 @@ test('facts: unsaved text of an open document, a file on disk that is not open, 
     const disk = (await client.facts(fileUri(SAMPLE_SERIES))) as { text: string };
     assert.match(disk.text, /get_user_pages_unlocked/);
     await assert.rejects(client.facts(undefined as unknown as string), (e: unknown) => e instanceof ResponseError && e.code === -32602);
+  } finally {
+    await dispose();
+  }
+});
+
+test('workspace folders added later: an untitled C buffer takes the era of the new kernel tree', async () => {
+  const { client, dispose } = inProcessServer();
+  try {
+    await client.initialize({ workspaceFolders: [], initializationOptions: { run: 'onType' } });
+    await client.initialized();
+    const uri = 'untitled:Untitled-1';
+    await client.open(uri, 'c', fixtureText(FIXTURES.treePin), 1);
+    assert.match(((await client.facts(uri)) as { text: string }).text, /^untitled:Untitled-1: C, era 6\.\d+ from (hints|default)/);
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: fileUri(fixturePath(FIXTURES.tree)), name: 'tree' }], removed: [] },
+    });
+    // Messages are handled in order: the request below sees the new roots.
+    const after = ((await client.facts(uri)) as { text: string }).text;
+    assert.match(after, /Untitled-1: C, era 5\.10 from Makefile/);
   } finally {
     await dispose();
   }

@@ -207,7 +207,9 @@ export class Analyzer {
         `${name}: not analysed: ${e.byteLength} bytes, over the ${this.settings.maxFileSize}-byte limit ` +
         `(${SETTINGS_SECTION}.maxFileSize).\n`;
     } else {
-      e.facts = formatFacts(e.kind === 'c' ? this.cFacts(e) : this.patchFacts(e));
+      const text = formatFacts(e.kind === 'c' ? this.cFacts(e) : this.patchFacts(e));
+      // Documents without a file show their URI, not the virtual path their facts were computed under.
+      e.facts = e.path ? text : text.split(this.factsPath(e, this.kernelTree(undefined))).join(e.doc.uri);
     }
     return e.facts;
   }
