@@ -34,7 +34,7 @@ test('patch with a tree: whole-file facts before and after, era from the tree Ma
 test('patch without a tree: hunk fragments, era from hints in the post-image (4-argument _unlocked: ≥4.9)', () => {
   const f = factsForPatchInput(readFileSync(join(FIX, 'qux-unlocked.patch')), '/nonexistent/qux-unlocked.patch');
   assert.equal(f.era.sourceKind, 'patch-hints');
-  assert.equal(f.era.source, 'hints in the patch: get_user_pages_unlocked/4 args (≥4.9)');
+  assert.equal(f.era.source, 'hints in the code: get_user_pages_unlocked/4 args (≥4.9)');
   assert.equal(f.era.era, '6.19');
   const file = f.patches[0].files[0];
   assert.equal(file.pre?.mode, 'fragments');

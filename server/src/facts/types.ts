@@ -11,7 +11,7 @@ import type { DocumentKind, ParseIssue } from '../series/types';
 
 export interface EraInfo {
   era: string;
-  /** Human-readable source: "Makefile VERSION/PATCHLEVEL (…)", "hints in the patch: …", "default (…)". */
+  /** Human-readable source: "Makefile VERSION/PATCHLEVEL (…)", "hints in the code: …", "default (…)". */
   source: string;
   sourceKind: 'setting' | 'makefile' | 'patch-hints' | 'default';
 }
