@@ -83,7 +83,7 @@ export function describeEraSource(s: EraSource): string {
     case 'makefile':
       return `Makefile VERSION/PATCHLEVEL (${s.path})`;
     case 'patch-hints':
-      return `hints in the patch: ${s.hints.join(', ')}`;
+      return `hints in the code: ${s.hints.join(', ')}`;
     case 'default':
       return `default (newest era, ${formatEra(NEWEST_ERA)})`;
   }
