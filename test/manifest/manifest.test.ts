@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { COMMAND_SHOW_FACTS, LANGUAGE_IDS } from '../../client/src/protocol';
+import { COMMAND_SHOW_FACTS, LANGUAGE_IDS } from '../../common/protocol';
 
 const ROOT = join(__dirname, '..', '..');
 
