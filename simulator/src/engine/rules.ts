@@ -4,6 +4,7 @@
  */
 
 import { eraAtLeast, eraInRange, type Era } from '../../../common/era';
+import { UFFD_IOCTL_ERAS as IOCTL_ERAS } from '../uffd/ctx';
 import type { FaultFlagName, FaultPathSpec, GupVariant, SignalCheck } from '../scenario/types';
 
 export interface EraRules {
@@ -167,16 +168,5 @@ export function gupVariantExists(v: GupVariant, era: Era): boolean {
   return eraInRange(era, r.from, r.to);
 }
 
-/** uffd ioctl availability (userfaultfd.md "Availability"). */
-export const UFFD_IOCTL_ERAS: Readonly<Record<string, string>> = {
-  API: '4.3',
-  REGISTER: '4.3',
-  UNREGISTER: '4.3',
-  WAKE: '4.3',
-  COPY: '4.3',
-  ZEROPAGE: '4.3',
-  WRITEPROTECT: '5.7',
-  CONTINUE: '5.13',
-  MOVE: '6.8',
-  POISON: '6.8',
-};
+/** uffd ioctl availability (userfaultfd.md "Availability"): the table lives in uffd/ctx.ts. */
+export const UFFD_IOCTL_ERAS: Readonly<Record<string, string>> = IOCTL_ERAS;

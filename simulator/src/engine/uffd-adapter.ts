@@ -40,7 +40,8 @@ export const COPY_SRC = 0x7f0000000000;
 /** Runs one ioctl on S (ctx and mm replaced by the results). Returns the result string and the tasks to wake. */
 export function runIoctl(era: Era, S: SimState, ctxId: string, req: IoctlRequest): { result: string; wake: string[] } {
   const ctx = S.uffds[ctxId];
-  const env: UffdEnv = { era, caller: { mmId: S.mm.id, capSysPtrace: true } };
+  // S.mm is the engine's own (the explorer clones whole states before stepping): the ioctls change it in place.
+  const env: UffdEnv = { era, caller: { mmId: S.mm.id, capSysPtrace: true }, consumesMm: true };
   const start = req.address ?? 0;
   const len = (req.pages ?? 1) * PAGE_SIZE;
   const mode = req.mode ?? [];
@@ -88,7 +89,7 @@ export function runIoctl(era: Era, S: SimState, ctxId: string, req: IoctlRequest
 
 /** close(uffd): userfaultfd_release. Returns the tasks to wake (faulters and event producers). */
 export function closeUffd(S: SimState, ctxId: string): string[] {
-  const r = releaseUffd(S.uffds[ctxId], S.mm);
+  const r = releaseUffd(S.uffds[ctxId], S.mm, { consumesMm: true });
   S.uffds[ctxId] = r.ctx;
   S.mm = r.mm;
   return r.wake.tasks;

@@ -4,10 +4,13 @@
  * Addresses are either a number or "vma+N" (page N of the VMA named vma) or a hex string "0x…".
  */
 
+import type { UffdMode, VmaType } from '../model/mm';
+import type { FaultFlagName } from '../uffd/types';
+
 export type AddressSpec = number | string;
 
-export type VmaType = 'anon' | 'shmem' | 'file' | 'hugetlb' | 'dax' | 'pfnmap';
-export type UffdMode = 'MISSING' | 'WP' | 'MINOR';
+/** VMA types and register modes: defined once in model/mm.ts. */
+export type { UffdMode, VmaType } from '../model/mm';
 export type PteStateName = 'none' | 'present-rw' | 'present-ro' | 'swap' | 'wp-marker' | 'poison';
 
 export interface PageSpec {
@@ -75,20 +78,8 @@ export interface MemorySpec {
   swapInLatencyUs?: number;
 }
 
-export type FaultFlagName =
-  | 'WRITE'
-  | 'MKWRITE'
-  | 'ALLOW_RETRY'
-  | 'RETRY_NOWAIT'
-  | 'KILLABLE'
-  | 'TRIED'
-  | 'USER'
-  | 'REMOTE'
-  | 'INSTRUCTION'
-  | 'INTERRUPTIBLE'
-  | 'UNSHARE'
-  | 'ORIG_PTE_VALID'
-  | 'VMA_LOCK';
+/** FAULT_FLAG_* names: defined once in uffd/types.ts (handle_userfault takes them too). */
+export type { FaultFlagName } from '../uffd/types';
 
 export type SignalCheck = 'fault_signal_pending' | 'fatal' | 'none';
 

@@ -60,7 +60,9 @@ const FEATURE_SINCE: Readonly<Record<UffdFeature, string>> = {
   MOVE: '6.8',
 };
 
-const IOCTL_SINCE: Readonly<Record<UffdIoctl, string>> = {
+/** The era each UFFDIO_* ioctl appeared in (userfaultfd.md "Availability"): the one table (engine/rules.ts and the
+ * scenario validator import it). */
+export const UFFD_IOCTL_ERAS: Readonly<Record<UffdIoctl, string>> = {
   API: '4.3',
   REGISTER: '4.3',
   UNREGISTER: '4.3',
@@ -86,7 +88,7 @@ export function availableFeatures(era: EraLike): UffdFeature[] {
 }
 
 export function ioctlAvailable(era: EraLike, ioctl: UffdIoctl): boolean {
-  return eraAtLeast(eraOf(era), IOCTL_SINCE[ioctl]);
+  return eraAtLeast(eraOf(era), UFFD_IOCTL_ERAS[ioctl]);
 }
 
 /** Register modes the era accepts (UFFD_API_REGISTER_MODES). */

@@ -55,6 +55,11 @@ function res(ctx: UffdCtx, mm: MmState, ioctl: UffdIoctl, errno: Errno | null, o
 }
 
 /** "0", a byte count, or "-EEXIST": the IoctlRecord.result string (result.ts). */
+/** The mm an ioctl may change: a copy, or `mm` itself when the caller hands it over (UffdEnv.consumesMm). */
+function writable(env: UffdEnv, mm: MmState): MmState {
+  return env.consumesMm ? mm : cloneMm(mm);
+}
+
 export function formatIoctlResult(r: UffdIoctlResult): string {
   if (r.out !== undefined && (r.errno === null || r.errno === 'EAGAIN')) {
     if (typeof r.out === 'number') return r.errno === null ? '0' : String(r.out);
@@ -154,7 +159,7 @@ export function uffdioRegister(env: UffdEnv, ctx: UffdCtx, mm: MmState, args: Re
     if (v.uffd && v.uffd.ctxId !== ctx.id) return res(ctx, mm, 'REGISTER', 'EBUSY');
     if (v.type === 'hugetlb') basic = true;
   }
-  const out = cloneMm(mm);
+  const out = writable(env, mm);
   splitAt(out, start);
   splitAt(out, end);
   for (const v of vmasInRange(out, start, end)) v.uffd = { ctxId: ctx.id, modes: [...modes] };
@@ -201,7 +206,7 @@ export function uffdioUnregister(env: UffdEnv, ctx: UffdCtx, mm: MmState, args: 
     if (!vmaCanUserfault(env.era, v, v.uffd?.modes ?? [], wpAsync)) return res(ctx, mm, 'UNREGISTER', 'EINVAL');
     if (v.uffd && v.uffd.ctxId !== ctx.id) return res(ctx, mm, 'UNREGISTER', 'EINVAL');
   }
-  const out = cloneMm(mm);
+  const out = writable(env, mm);
   let c = ctx;
   const tasks: string[] = [];
   splitAt(out, start);
@@ -282,7 +287,7 @@ function contentsAt(args: FillArgs, i: number): number {
 
 /** mfill_atomic(): the per-page loop with its vma checks. Returns bytes done and the error that stopped it. */
 function mfill(env: UffdEnv, ctx: UffdCtx, mm: MmState, a: FillArgs): { mm: MmState; done: number; err: Errno | null } {
-  const out = cloneMm(mm);
+  const out = writable(env, mm);
   const vma = findVma(out, a.dst);
   // validate_dst_vma: the whole range within one vma that is registered (with any ctx).
   if (!vma || a.dst + a.len > vma.end || !vma.uffd) return { mm, done: 0, err: 'ENOENT' };
@@ -482,9 +487,9 @@ export function uffdioWriteprotect(
   const e = eraOf(env.era);
   const start = args.start;
   const end = args.start + args.len;
-  const out = cloneMm(mm);
+  // Check every vma first (all-or-nothing: an error leaves the mm untouched), then change the ptes.
   let err: Errno | null = 'ENOENT';
-  for (const v of vmasInRange(out, start, end)) {
+  for (const v of vmasInRange(mm, start, end)) {
     if (!v.uffd || !v.uffd.modes.includes('WP')) {
       err = 'ENOENT';
       break;
@@ -493,6 +498,11 @@ export function uffdioWriteprotect(
       err = 'EINVAL';
       break;
     }
+    err = null;
+  }
+  if (err) return res(ctx, mm, 'WRITEPROTECT', err);
+  const out = writable(env, mm);
+  for (const v of vmasInRange(out, start, end)) {
     const s = Math.max(v.start, start);
     const t = Math.min(v.end, end);
     const size = vmaPageSize(v);
@@ -513,9 +523,7 @@ export function uffdioWriteprotect(
     } else {
       clearWp(out, v, s, t);
     }
-    err = null;
   }
-  if (err) return res(ctx, mm, 'WRITEPROTECT', err);
   let c = ctx;
   let wake: UffdWake = NO_WAKE;
   if (!wp && !dontwake) {
@@ -580,7 +588,7 @@ function movePages(
   if (incompatible(sv) || incompatible(dv)) return fail('EINVAL');
   if (!dv.uffd || dv.uffd.ctxId !== ctx.id) return fail('EINVAL');
   if (sv.type !== 'anon' || dv.type !== 'anon') return fail('EINVAL');
-  const out = cloneMm(mm);
+  const out = writable(env, mm);
   let done = 0;
   let err: Errno | null = null;
   for (let off = 0; off < len; off += PAGE_SIZE) {
@@ -638,16 +646,19 @@ export interface ReleaseResult {
  * state of WP-registered ranges), wakes every queued fault and every event producer (mmap_changing back to 0).
  * The woken faulters re-fault on the now-unregistered range and complete normally.
  */
-export function releaseUffd(ctx: UffdCtx, mm: MmState): ReleaseResult {
-  const out = cloneMm(mm);
-  for (const v of out.vmas) {
-    if (!v.uffd || v.uffd.ctxId !== ctx.id) continue;
-    if (v.uffd.modes.includes('WP')) clearWp(out, v, v.start, v.end);
-    delete v.uffd;
+export function releaseUffd(ctx: UffdCtx, mm: MmState, opts: { consumesMm?: boolean } = {}): ReleaseResult {
+  let out = mm;
+  if (mm.id === ctx.mmId) {
+    out = opts.consumesMm ? mm : cloneMm(mm);
+    for (const v of out.vmas) {
+      if (!v.uffd || v.uffd.ctxId !== ctx.id) continue;
+      if (v.uffd.modes.includes('WP')) clearWp(out, v, v.start, v.end);
+      delete v.uffd;
+    }
+    normalizeVmas(out);
   }
-  normalizeVmas(out);
   const tasks = [...ctx.waiters.map((w) => w.task), ...ctx.events.flatMap((e) => (e.producer ? [e.producer] : []))];
   const forks = ctx.events.flatMap((e) => (e.msg.event === 'FORK' ? [e.msg.ufd] : []));
   const c: UffdCtx = { ...structuredClone(ctx), released: true, waiters: [], events: [], mmapChanging: 0 };
-  return { ctx: c, mm: mm.id === ctx.mmId ? out : mm, wake: { tasks, range: 'all' }, tornDownForkCtxs: forks };
+  return { ctx: c, mm: out, wake: { tasks, range: 'all' }, tornDownForkCtxs: forks };
 }

@@ -172,6 +172,13 @@ export interface UffdCaller {
 export interface UffdEnv {
   era: Era | string;
   caller?: UffdCaller;
+  /**
+   * The caller owns `mm` and hands it over: the mutating ioctls (REGISTER, UNREGISTER, COPY, ZEROPAGE, CONTINUE,
+   * POISON, WRITEPROTECT, MOVE, release) change it in place and return it instead of copying it first. Only the
+   * engine sets this (its SimState.mm is its own; the explorer clones whole states before stepping). Results are
+   * identical either way; without it (the default) every function stays pure.
+   */
+  consumesMm?: boolean;
 }
 
 /** Tasks to wake after an ioctl (faulters in a range, event producers, …). */
