@@ -4,15 +4,31 @@
  * this file only sequences them: locks, page waits, retries, GUP passes, writers, the monitor and signals.
  */
 
-import { PAGE_SIZE, allocPage, findVma, objectIndex, pageAlign, vmaPageSize, type Vma } from '../model';
-import { dequeueUserfault, handleUserfault, queueEvent, queueUserfault, releasedCtxBehaviour, signalWakesBlocked, uffdRead, userfaultWakeResult } from '../uffd';
+import {
+  PAGE_SIZE,
+  allocPage,
+  findVma,
+  madvise as madviseOp,
+  mmap as mmapOp,
+  mprotect as mprotectOp,
+  mremap as mremapOp,
+  munmap as munmapOp,
+  objectIndex,
+  pageAlign,
+  vmaPageSize,
+  type CtxFeatureMap,
+  type MmEvent,
+  type MmOpResult,
+  type Vma,
+} from '../model';
+import { abandonEvent, dequeueUserfault, handleUserfault, queueEvent, queueUserfault, releasedCtxBehaviour, signalWakesBlocked, uffdRead, userfaultWakeResult } from '../uffd';
 import type { Errno, TaskOutcome, TraceEventKind } from '../result';
 import type { AccessOp, GupFlagName, GupOp, ScriptOp, UffdIoctlOp, UffdServeOp } from '../scenario/types';
 import { lockSnapshot, pageLock, pageUnlock, rwsemAcquire, rwsemCancel, rwsemRelease } from './locks';
 import { prngNext } from './prng';
 import { gupVariantInfo, type EraRules } from './rules';
 import type { Block, FaultCall, Frame, Recorder, SimState, StaticInfo, TaskState, WakeCause } from './state';
-import { closeUffd, runIoctl, zapRange, type IoctlRequest } from './uffd-adapter';
+import { closeUffd, runIoctl, type IoctlRequest } from './uffd-adapter';
 import { resolveAddress } from '../scenario/address';
 
 export interface Ctx {
@@ -256,6 +272,8 @@ function finishTask(c: Ctx, t: TaskState, outcome: TaskOutcome, why: string): vo
   if (t.vmaRead !== null) vmaEndRead(c, t);
   while (t.readHeld > 0) unlockMm(c, t, 'read');
   if (t.writeHeld) unlockMm(c, t, 'write');
+  // An event producer killed while waiting: its unread events are dropped (mmap_changing drops with them).
+  for (let u = pendingEventCtx(c, t); u !== null; u = pendingEventCtx(c, t)) c.S.uffds[u] = abandonEvent(c.S.uffds[u], t.id);
   for (const [k, pl] of Object.entries(c.S.pageLocks)) {
     pl.waiters = pl.waiters.filter((w) => w.task !== t.id);
     if (pl.holder === t.id) {
@@ -1106,72 +1124,83 @@ function writerVmas(c: Ctx, op: ScriptOp): number[] {
   return [];
 }
 
-function applyWriter(c: Ctx, t: TaskState, op: ScriptOp): void {
+/** Enabled features of every ctx (model/ops decides from them which events an op generates). */
+function ctxFeatures(c: Ctx): CtxFeatureMap {
+  const out: Record<string, readonly string[]> = {};
+  for (const [id, u] of Object.entries(c.S.uffds)) out[id] = u.features;
+  return out;
+}
+
+/**
+ * The address-space change of a writer op, done by model/ops.ts on the engine's mm. Returns the uffd events the op
+ * generates (UNMAP / REMAP per the ctx features), for the caller to queue.
+ */
+function applyWriter(c: Ctx, t: TaskState, op: ScriptOp): MmEvent[] {
   const mm = c.S.mm;
+  const features = ctxFeatures(c);
+  let r: MmOpResult;
+  let what: string;
   if ('mmap' in op) {
     const o = op.mmap;
     const last = mm.vmas.length ? mm.vmas[mm.vmas.length - 1].end : 0x10000000;
     const start = o.address !== undefined ? resolveOpAddress(c, o.address) : last + PAGE_SIZE;
-    const type = o.type ?? 'anon';
-    mm.vmas.push({
-      start,
-      end: start + o.pages * PAGE_SIZE,
-      type,
-      shared: type === 'shmem',
-      prot: { read: true, write: true, exec: false },
-      mayWrite: true,
-      locked: false,
-      pgoff: 0,
-      ...(o.file ? { object: o.file } : {}),
-    });
-    mm.vmas.sort((a, b) => a.start - b.start);
-    c.S.vmaIds[o.id] = start;
-    emit(c, t.id, 'note', `mmap ${o.id} at ${hex(start)}`);
+    r = mmapOp(mm, { addr: start, fixed: true, len: o.pages * PAGE_SIZE, type: o.type ?? 'anon', ...(o.file ? { object: o.file } : {}) }, features);
+    if (r.errno === null) c.S.vmaIds[o.id] = start;
+    what = `mmap ${o.id} at ${hex(start)}`;
   } else if ('munmap' in op) {
     const a = resolveOpAddress(c, op.munmap.address);
     const end = a + op.munmap.pages * PAGE_SIZE;
-    zapRange(mm, a, end);
-    const out: Vma[] = [];
-    for (const v of mm.vmas) {
-      if (v.end <= a || v.start >= end) out.push(v);
-      else {
-        if (v.start < a) out.push({ ...v, end: a });
-        if (v.end > end) out.push({ ...v, start: end, pgoff: v.pgoff + (end - v.start) / PAGE_SIZE });
-      }
-    }
-    mm.vmas = out;
-    emit(c, t.id, 'note', `munmap ${hex(a)}..${hex(end)}`);
+    r = munmapOp(mm, a, end - a, features);
+    what = `munmap ${hex(a)}..${hex(end)}`;
   } else if ('mprotect' in op) {
     const a = resolveOpAddress(c, op.mprotect.address);
-    for (const v of mm.vmas) {
-      if (v.start < a + op.mprotect.pages * PAGE_SIZE && v.end > a) {
-        const p = op.mprotect.prot;
-        v.prot = { read: p.includes('r'), write: p.includes('w'), exec: p.includes('x') };
-      }
-    }
-    for (const [k, pte] of Object.entries(mm.ptes)) {
-      const ad = Number(k);
-      if (ad >= a && ad < a + op.mprotect.pages * PAGE_SIZE && pte.kind === 'present' && !op.mprotect.prot.includes('w')) pte.writable = false;
-    }
+    const p = op.mprotect.prot;
+    r = mprotectOp(mm, a, op.mprotect.pages * PAGE_SIZE, { read: p.includes('r'), write: p.includes('w'), exec: p.includes('x') });
+    what = '';
   } else if ('mremap' in op) {
     const from = c.S.vmaIds[op.mremap.vma];
     const to = resolveOpAddress(c, op.mremap.to);
     const v = mm.vmas.find((x) => x.start === from);
-    if (v) {
-      const len = v.end - v.start;
-      for (const [k, pte] of Object.entries(mm.ptes)) {
-        const ad = Number(k);
-        if (ad >= v.start && ad < v.end) {
-          delete mm.ptes[k];
-          mm.ptes[String(to + (ad - v.start))] = pte;
-        }
-      }
-      v.start = to;
-      v.end = to + len;
-      mm.vmas.sort((a, b) => a.start - b.start);
-      c.S.vmaIds[op.mremap.vma] = to;
-    }
+    if (!v) return [];
+    const len = v.end - v.start;
+    r = mremapOp(mm, from, len, len, { mayMove: true, fixed: true, newAddr: to }, features);
+    if (r.errno === null) c.S.vmaIds[op.mremap.vma] = to;
+    what = '';
+  } else {
+    return [];
   }
+  if (r.errno !== null) {
+    emit(c, t.id, 'note', `${opName(op)} fails: -${r.errno}`);
+    return [];
+  }
+  c.S.mm = r.mm;
+  if (what) emit(c, t.id, 'note', what);
+  return r.events;
+}
+
+/**
+ * Queues the events of a writer op on their ctxs (mmap_changing++, readers woken). Returns the ctx of the first
+ * event the producer must wait for, or null (no event, or the ctx is released).
+ */
+function queueOpEvents(c: Ctx, t: TaskState, events: readonly MmEvent[], why: string): string | null {
+  let waitOn: string | null = null;
+  for (const ev of events) {
+    const u = c.S.uffds[ev.ctxId];
+    if (!u) continue;
+    const q = queueEvent(u, ev.msg, t.id);
+    c.S.uffds[u.id] = q.ctx;
+    if (!q.queued) continue;
+    emit(c, t.id, 'uffd-event', `UFFD_EVENT_${ev.msg.event} queued; mmap_changing=${q.ctx.mmapChanging}; ${why}`);
+    for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === u.id) wake(c, m.id);
+    if (q.producerBlocks && waitOn === null) waitOn = u.id;
+  }
+  return waitOn;
+}
+
+/** A ctx still holding an unread event produced by `t` (userfaultfd_event_wait_completion waits for each). */
+function pendingEventCtx(c: Ctx, t: TaskState): string | null {
+  for (const u of Object.values(c.S.uffds)) if (!u.released && u.events.some((e) => e.producer === t.id)) return u.id;
+  return null;
 }
 
 function holdOf(c: Ctx, op: ScriptOp): number {
@@ -1205,9 +1234,29 @@ function stepWriter(c: Ctx, t: TaskState, op: ScriptOp, f: Extract<Frame, { kind
         delay(c, t, holdOf(c, op));
         return;
       }
-      case 'hold':
-        applyWriter(c, t, op);
+      case 'hold': {
+        // The change and the event queueing (userfaultfd_unmap_prep / mremap_userfaultfd_prep: mmap_changing++)
+        // happen under mmap_write_lock; the wait for the monitor to read them (…_complete) after the unlock.
+        const waitOn = queueOpEvents(c, t, applyWriter(c, t, op), 'the producer waits for the read after mmap_write_unlock');
         unlockMm(c, t, 'write');
+        if (waitOn !== null) {
+          f.phase = 'event-wait';
+          blockOn(c, t, { k: 'uffd-event', ctx: waitOn });
+          return;
+        }
+        f.phase = 'done';
+        continue;
+      }
+      case 'event-wait': {
+        const still = pendingEventCtx(c, t);
+        if (still !== null) {
+          blockOn(c, t, { k: 'uffd-event', ctx: still });
+          return;
+        }
+        f.phase = 'done';
+        continue;
+      }
+      case 'done':
         emit(c, t.id, 'op-end', `${opName(op)} done`);
         nextOp(c, t);
         return;
@@ -1229,15 +1278,12 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
         continue;
       case 'vma-write': {
         if (op.advice !== 'PAGEOUT') {
-          const v = findVma(c.S.mm, a);
-          const u = v?.uffd ? c.S.uffds[v.uffd.ctxId] : undefined;
-          if (u && u.features.includes('EVENT_REMOVE') && !u.released) {
-            const q = queueEvent(u, { event: 'REMOVE', start: a, end }, t.id);
-            c.S.uffds[u.id] = q.ctx;
-            emit(c, t.id, 'uffd-event', `UFFD_EVENT_REMOVE queued; mmap_changing=${q.ctx.mmapChanging}; userfaultfd_remove drops the lock and waits`);
+          // userfaultfd_remove() comes before the zap: queue the REMOVE events, drop mmap_read_lock, wait.
+          const events = madviseOp(c.S.mm, a, end - a, op.advice, ctxFeatures(c)).events;
+          const waitOn = queueOpEvents(c, t, events, 'userfaultfd_remove drops the lock and waits');
+          if (waitOn !== null) {
             unlockMm(c, t, 'read');
-            blockOn(c, t, { k: 'uffd-event', ctx: u.id });
-            for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === u.id) wake(c, m.id);
+            blockOn(c, t, { k: 'uffd-event', ctx: waitOn });
             f.phase = 'event-wait';
             return;
           }
@@ -1245,19 +1291,21 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
         f.phase = 'hold';
         continue;
       }
-      case 'event-wait':
+      case 'event-wait': {
+        const still = pendingEventCtx(c, t);
+        if (still !== null) {
+          blockOn(c, t, { k: 'uffd-event', ctx: still });
+          return;
+        }
         f.phase = 'hold';
         if (!lockMm(c, t, 'read')) return;
         continue;
+      }
       case 'hold': {
-        if (op.advice === 'PAGEOUT') {
-          for (const [k, pte] of Object.entries(c.S.mm.ptes)) {
-            const ad = Number(k);
-            if (ad >= a && ad < end && pte.kind === 'present' && pte.page !== 0) {
-              c.S.mm.ptes[k] = { kind: 'swap', page: pte.page, latency: c.I.swapInLatency, uffdWp: pte.uffdWp };
-            }
-          }
-        } else zapRange(c.S.mm, a, end);
+        // The events were delivered before the lock was re-taken: none are generated again here.
+        const r = madviseOp(c.S.mm, a, end - a, op.advice, {}, { swapLatency: c.I.swapInLatency });
+        if (r.errno !== null) emit(c, t.id, 'note', `madvise(${op.advice}) fails: -${r.errno}`);
+        c.S.mm = r.mm;
         unlockMm(c, t, 'read');
         emit(c, t.id, 'op-end', `madvise(${op.advice}) done`);
         nextOp(c, t);

@@ -4,7 +4,7 @@
  * back into the engine's SimState. All error semantics live in the uffd module.
  */
 
-import { PAGE_SIZE, dropPageRef, type MmState } from '../model';
+import { PAGE_SIZE } from '../model';
 import {
   formatIoctlResult,
   releaseUffd,
@@ -93,16 +93,4 @@ export function closeUffd(S: SimState, ctxId: string): string[] {
   S.uffds[ctxId] = r.ctx;
   S.mm = r.mm;
   return r.wake.tasks;
-}
-
-/** MADV_DONTNEED / MADV_REMOVE zap (ptes in range; anon pages freed). */
-export function zapRange(mm: MmState, start: number, end: number): void {
-  for (const k of Object.keys(mm.ptes)) {
-    const a = Number(k);
-    if (a >= start && a < end) {
-      const pte = mm.ptes[k];
-      if (pte.kind === 'present' || pte.kind === 'swap') dropPageRef(mm, pte.page);
-      delete mm.ptes[k];
-    }
-  }
 }
