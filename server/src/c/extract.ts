@@ -285,20 +285,14 @@ export class FunctionExtractor {
       do_statement: loops,
       if_statement: ifs,
     };
-    // A cursor walk: only the interesting nodes are materialised (node objects are costly in the binding).
-    const cursor = this.fn.body.walk();
-    for (;;) {
-      const bucket = interesting[cursor.nodeType];
-      if (bucket) bucket.push(cursor.currentNode);
-      if (cursor.gotoFirstChild()) continue;
-      let up = false;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) {
-          up = true;
-          break;
-        }
-      }
-      if (up) break;
+    // Pre-order walk of the body (document order within each bucket).
+    const stack: SyntaxNode[] = [this.fn.body];
+    while (stack.length) {
+      const x = stack.pop()!;
+      const bucket = interesting[x.type];
+      if (bucket) bucket.push(x);
+      const ch = x.children;
+      for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]!);
     }
     loops.sort((a, b) => a.startIndex - b.startIndex);
     for (const a of asg) this.assignment(a);

@@ -4,6 +4,7 @@
  */
 import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
 import { parse, prepare, PositionMapper, SYNTHETIC_FUNCTION, type SyntaxNode } from './parser';
+import { mirror } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
 export * from './types';
@@ -127,7 +128,7 @@ export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
   const prep = prepare(text, opts.fragment);
   const tree = parse(prep.text);
   const map = new PositionMapper(prep, text);
-  const { fns, errors, missing } = collect(tree.rootNode);
+  const { fns, errors, missing } = collect(mirror(tree, prep.text));
 
   const helpers: HelperIndex = { signalHelpers: new Map() };
   for (const f of fns) helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(f.body.text));

@@ -4,9 +4,11 @@
  */
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import type { Point } from './tree';
 import type { Pos, Range } from './types';
 
-export type SyntaxNode = Parser.SyntaxNode;
+/** Nodes the extractor sees: the plain-JS mirror of the tree (tree.ts), not the binding's SyntaxNode. */
+export type { Node as SyntaxNode } from './tree';
 
 let sharedParser: Parser | undefined;
 function parser(): Parser {
@@ -205,14 +207,14 @@ export class PositionMapper {
     this.lastUserLine = prep.userLines - 1;
   }
 
-  pos(p: Parser.Point): Pos {
+  pos(p: Point): Pos {
     const line = p.row - this.prep.prefixLines;
     if (line < 0) return { line: this.prep.lineOffset, column: 0 };
     if (line > this.lastUserLine) return { line: this.lastUserLine + this.prep.lineOffset, column: this.lastLineLength() };
     return { line: line + this.prep.lineOffset, column: p.column };
   }
 
-  range(n: { startPosition: Parser.Point; endPosition: Parser.Point }): Range {
+  range(n: { startPosition: Point; endPosition: Point }): Range {
     return { start: this.pos(n.startPosition), end: this.pos(n.endPosition) };
   }
 

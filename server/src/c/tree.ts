@@ -1,0 +1,235 @@
+/**
+ * A plain-JS mirror of a tree-sitter tree, built by ONE TreeCursor walk.
+ *
+ * With the node binding every SyntaxNode property read crosses N-API, and every node object handed to JS is
+ * registered in the tree's node cache with a weak reference and a finalizer: an analysis that reads a few
+ * properties of many nodes spends most of its time there (and in the GC), not in tree-sitter. The walk below
+ * reads the minimum from the cursor (type id; start/end index of leaves; field id where the parent type has
+ * fields; missing-ness of zero-width leaves) and derives the rest in JS:
+ *  - type name / named-ness: per type id, cached (the language is shared);
+ *  - start / end index of an inner node: those of its first / last child (a node spans its children), except the
+ *    end of preproc_* nodes (a hidden newline token ends them);
+ *  - hasError: inner ERROR node, MISSING node, or a child with an error (tree-sitter's error cost is a sum over
+ *    children; an ERROR leaf has none);
+ *  - positions: from the index and a line-start table of the parsed text. The binding parses JS strings as
+ *    UTF-16, so indices AND columns are UTF-16 code units, and rows count '\n' only, like tree-sitter.
+ * The Node class offers the subset of the SyntaxNode API the extractor uses, with the same meaning.
+ */
+import type Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+
+export interface Point {
+  row: number;
+  column: number;
+}
+
+/** The parsed text and its line starts (computed on first use). */
+export class Source {
+  private starts?: number[];
+  constructor(readonly text: string) {}
+
+  point(index: number): Point {
+    const s = this.starts ?? this.lineStarts();
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: index - s[lo]! };
+  }
+
+  private lineStarts(): number[] {
+    const s = [0];
+    const t = this.text;
+    for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) s.push(i + 1);
+    this.starts = s;
+    return s;
+  }
+}
+
+const NO_CHILDREN: readonly Node[] = Object.freeze([]);
+
+export class Node {
+  parent: Node | null = null;
+  children: Node[] = NO_CHILDREN as Node[];
+  /** Field name under the parent, when any. */
+  field: string | undefined = undefined;
+  hasError = false;
+  startIndex = 0;
+  endIndex = 0;
+  private named?: Node[];
+  private txt?: string;
+
+  constructor(
+    readonly src: Source,
+    /** Unique per mirror (identity, like SyntaxNode.id). */
+    readonly id: number,
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly isMissing: boolean,
+  ) {}
+
+  get text(): string {
+    if (this.txt === undefined) this.txt = this.src.text.substring(this.startIndex, this.endIndex);
+    return this.txt;
+  }
+
+  get startPosition(): Point {
+    return this.src.point(this.startIndex);
+  }
+
+  get endPosition(): Point {
+    return this.src.point(this.endIndex);
+  }
+
+  get namedChildren(): Node[] {
+    if (!this.named) this.named = this.children.length ? this.children.filter((c) => c.isNamed) : (NO_CHILDREN as Node[]);
+    return this.named;
+  }
+
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
+
+  get childCount(): number {
+    return this.children.length;
+  }
+
+  namedChild(i: number): Node | null {
+    return this.namedChildren[i] ?? null;
+  }
+
+  child(i: number): Node | null {
+    return this.children[i] ?? null;
+  }
+
+  get firstChild(): Node | null {
+    return this.children[0] ?? null;
+  }
+
+  get lastChild(): Node | null {
+    return this.children[this.children.length - 1] ?? null;
+  }
+
+  childForFieldName(name: string): Node | null {
+    for (const c of this.children) if (c.field === name) return c;
+    return null;
+  }
+
+  get nextNamedSibling(): Node | null {
+    const sibs = this.parent?.children;
+    if (!sibs) return null;
+    for (let i = sibs.indexOf(this) + 1; i < sibs.length; i++) if (sibs[i]!.isNamed) return sibs[i]!;
+    return null;
+  }
+
+  get previousNamedSibling(): Node | null {
+    const sibs = this.parent?.children;
+    if (!sibs) return null;
+    for (let i = sibs.indexOf(this) - 1; i >= 0; i--) if (sibs[i]!.isNamed) return sibs[i]!;
+    return null;
+  }
+}
+
+// Per-language caches (type ids and field ids are the language's).
+const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
+const fieldNames: string[] = [];
+interface NodeTypeInfo {
+  type: string;
+  named: boolean;
+  fields?: Record<string, unknown>;
+}
+const info = (C as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo;
+/** Node types that have fields (children of other types have none): undefined means "ask for every node". */
+const WITH_FIELDS: Set<string> | undefined = info
+  ? new Set(info.filter((i) => i.named && i.fields && Object.keys(i.fields).length > 0).map((i) => i.type))
+  : undefined;
+
+/** A cursor over the subtree to mirror (tree.walk() or node.walk()). */
+export function mirrorFrom(c: Parser.TreeCursor, src: Source): Node {
+  let nextId = 1;
+  const make = (parent: Node | null): Node => {
+    const tid = c.nodeTypeId;
+    let type = typeNames[tid];
+    if (type === undefined) {
+      type = c.nodeType;
+      typeNames[tid] = type;
+      typeNamed[tid] = c.nodeIsNamed;
+    }
+    const n = new Node(src, nextId++, type, typeNamed[tid]!, false);
+    if (parent) {
+      n.parent = parent;
+      if (!WITH_FIELDS || WITH_FIELDS.has(parent.type)) {
+        const fid = c.currentFieldId;
+        if (fid) {
+          let f = fieldNames[fid];
+          if (f === undefined) {
+            f = c.currentFieldName;
+            fieldNames[fid] = f;
+          }
+          n.field = f;
+        }
+      }
+      if (parent.children === NO_CHILDREN) parent.children = [n];
+      else parent.children.push(n);
+    }
+    return n;
+  };
+  const leaf = (n: Node): Node => {
+    const s = c.startIndex;
+    const e = c.endIndex;
+    n.startIndex = s;
+    n.endIndex = e;
+    if (s === e && c.nodeIsMissing) {
+      // Zero-width leaves are where MISSING nodes are; isMissing is readonly for everyone else.
+      (n as { isMissing: boolean }).isMissing = true;
+      n.hasError = true;
+    }
+    // An ERROR leaf (one unexpected character) has no error cost of its own: tree-sitter says hasError false.
+    return n;
+  };
+  const inner = (n: Node): void => {
+    const ch = n.children;
+    n.startIndex = ch[0]!.startIndex;
+    // Preprocessor lines end with a hidden newline token: their end is not their last visible child's.
+    n.endIndex = n.type.startsWith('preproc_') ? c.endIndex : ch[ch.length - 1]!.endIndex;
+    let err = n.type === 'ERROR';
+    for (let i = 0; !err && i < ch.length; i++) err = ch[i]!.hasError;
+    n.hasError = err;
+  };
+
+  const root = make(null);
+  const rootStart = c.startIndex;
+  const rootEnd = c.endIndex;
+  let cur = root;
+  for (;;) {
+    if (c.gotoFirstChild()) {
+      cur = make(cur);
+      continue;
+    }
+    leaf(cur);
+    for (;;) {
+      const parent: Node | null = cur.parent;
+      if (!parent) break;
+      if (c.gotoNextSibling()) {
+        cur = make(parent);
+        break;
+      }
+      c.gotoParent();
+      inner(parent);
+      cur = parent;
+    }
+    if (cur === root) break;
+  }
+  // The root spans the whole text (leading / trailing whitespace included), unlike its children.
+  root.startIndex = rootStart;
+  root.endIndex = rootEnd;
+  return root;
+}
+
+export function mirror(tree: Parser.Tree, text: string): Node {
+  return mirrorFrom(tree.walk(), new Source(text));
+}
