@@ -7,6 +7,11 @@
 import {
   PAGE_SIZE,
   allocPage,
+  applyFault,
+  classifyFault,
+  completeIo as completeIoModel,
+  completeSwapIo as completeSwapIoModel,
+  diskContents,
   findVma,
   madvise as madviseOp,
   mmap as mmapOp,
@@ -16,7 +21,9 @@ import {
   objectIndex,
   pageAlign,
   vmaPageSize,
+  type Access,
   type CtxFeatureMap,
+  type FaultNeed,
   type MmEvent,
   type MmOpResult,
   type Vma,
@@ -242,17 +249,14 @@ function startIo(c: Ctx, t: TaskState, key: string, latency: number): void {
 
 /** I/O completion: page uptodate, unlocked, waiters woken. */
 export function completeIo(c: Ctx, key: string, who: string): void {
+  // The page may be gone meanwhile (munmap / zap): only an existing swap entry / cache entry completes.
   const mm = c.S.mm;
   if (key.startsWith('swap:')) {
     const pte = mm.ptes[key.slice(5)];
-    if (pte && pte.kind === 'swap') pte.latency = 0;
+    if (pte && pte.kind === 'swap') c.S.mm = completeSwapIoModel(mm, Number(key.slice(5)), { consumesMm: true });
   } else if (key.startsWith('obj:')) {
     const [, obj, idx] = key.split(':');
-    const ce = mm.objects[obj]?.pages[idx];
-    if (ce) {
-      ce.state = 'uptodate';
-      ce.latency = 0;
-    }
+    if (mm.objects[obj]?.pages[idx]) c.S.mm = completeIoModel(mm, obj, Number(idx), { consumesMm: true });
   }
   delete c.S.ioRequests[key];
   emit(c, who, 'io-done', `I/O done: ${key}`, { key });
@@ -336,41 +340,8 @@ function hex(n: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // handle_mm_fault
 
-function hasMode(v: Vma, m: 'MISSING' | 'WP' | 'MINOR'): boolean {
-  return !!v.uffd && v.uffd.modes.includes(m);
-}
-
 function setResult(call: FaultCall, vm: string[], lockReleased: boolean, note?: string): void {
   call.result = { vm, lockReleased, ...(note ? { note } : {}) };
-}
-
-/** Installs the page for a none/marker pte and returns. */
-function mapNew(c: Ctx, v: Vma, base: number, write: boolean, call: FaultCall): void {
-  const mm = c.S.mm;
-  if (v.type === 'anon' || v.type === 'pfnmap' || v.type === 'dax') {
-    if (!write && v.type === 'anon') {
-      mm.ptes[String(base)] = { kind: 'present', page: 0, writable: false, uffdWp: false };
-    } else {
-      const id = allocPage(mm, 0, true);
-      mm.pages[String(id)].mapcount = 1;
-      mm.ptes[String(base)] = { kind: 'present', page: id, writable: v.prot.write, uffdWp: false };
-    }
-    setResult(call, ['0'], false);
-    return;
-  }
-  const obj = v.object ? mm.objects[v.object] : undefined;
-  const idx = objectIndex(v, base);
-  let ce = obj?.pages[String(idx)];
-  if (obj && !ce) {
-    const id = allocPage(mm, 0, false);
-    ce = { page: id, state: 'uptodate', latency: 0 };
-    obj.pages[String(idx)] = ce;
-  }
-  const page = ce ? ce.page : allocPage(mm, 0, false);
-  const p = mm.pages[String(page)];
-  if (p) p.mapcount++;
-  mm.ptes[String(base)] = { kind: 'present', page, writable: v.prot.write && (v.shared || write), uffdWp: false };
-  setResult(call, call.major ? ['MAJOR'] : ['0'], false);
 }
 
 function userfault(c: Ctx, t: TaskState, v: Vma, call: FaultCall, reason: 'MISSING' | 'WP' | 'MINOR'): void {
@@ -460,102 +431,116 @@ function releasePageIfHeld(c: Ctx, t: TaskState, key: string): void {
   }
 }
 
-/** One handle_mm_fault call. Sets call.result, or blocks the task with call.cont. */
+/**
+ * Installs what model/fault.ts classified (anon-fill, map-from-cache, cow, swap-in, spurious) with applyFault on
+ * the engine's own mm. Returns false when the access still cannot complete (needsRefault: a write left on a
+ * read-only pte, e.g. after a swap-in): handle_mm_fault goes on with the write-protect fault (do_wp_page).
+ */
+function install(c: Ctx, call: FaultCall, access: Access, need: FaultNeed): boolean {
+  const r = applyFault(c.S.mm, call.address, access, need, { consumesMm: true });
+  c.S.mm = r.mm;
+  return !r.needsRefault;
+}
+
+/**
+ * One handle_mm_fault call. Sets call.result, or blocks the task with call.cont. What the fault needs comes from
+ * model/fault.ts (classifyFault); the engine adds what only it models: page locks and I/O waits, the file
+ * readahead heuristic (mmap_miss), daemon-served I/O, and the handle_userfault ladder.
+ */
 function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
-  const mm = c.S.mm;
-  const v = findVma(mm, call.address);
-  if (!v) {
-    setResult(call, ['SIGSEGV'], false, 'no vma');
-    return;
-  }
-  const ps = vmaPageSize(v);
-  const base = pageAlign(call.address, ps);
   const write = call.flags.includes('WRITE');
-  const pte = mm.ptes[String(base)];
-  if (v.type === 'pfnmap' || v.type === 'dax') {
-    if (!pte) mapNew(c, v, base, write, call);
-    else setResult(call, ['0'], false);
-    return;
-  }
-  if (pte?.kind === 'poison-marker') {
-    setResult(call, ['HWPOISON'], false, 'UFFDIO_POISON marker');
-    return;
-  }
-  if (pte?.kind === 'present') {
-    if (!write || pte.writable) {
-      setResult(call, ['0'], false);
+  const access: Access = write ? 'write' : 'read';
+  let pageReady = false;
+  for (let pass = 0; pass < 4; pass++) {
+    const mm = c.S.mm;
+    const v = findVma(mm, call.address);
+    if (!v) {
+      setResult(call, ['SIGSEGV'], false, 'no vma');
       return;
     }
-    if (pte.uffdWp && hasMode(v, 'WP')) return userfault(c, t, v, call, 'WP');
-    if (pte.page === 0 || (mm.pages[String(pte.page)]?.mapcount ?? 1) > 1) {
-      const id = allocPage(mm, mm.pages[String(pte.page)]?.contents ?? 0, true);
-      mm.pages[String(id)].mapcount = 1;
-      const old = mm.pages[String(pte.page)];
-      if (old && pte.page !== 0) old.mapcount--;
-      pte.page = id;
-    }
-    pte.writable = true;
-    pte.uffdWp = false;
-    setResult(call, ['0'], false);
-    return;
-  }
-  if (pte?.kind === 'swap') {
-    const key = `swap:${base}`;
-    if (pte.latency > 0) {
-      call.major = true;
-      startIo(c, t, key, pte.latency);
-    }
-    if (!pageLockOrRetry(c, t, call, key)) return;
-    releasePageIfHeld(c, t, key);
-    mm.ptes[String(base)] = { kind: 'present', page: pte.page, writable: v.prot.write && !pte.uffdWp, uffdWp: pte.uffdWp };
-    if (write && pte.uffdWp) {
-      if (hasMode(v, 'WP')) return userfault(c, t, v, call, 'WP');
-      const np = mm.ptes[String(base)];
-      if (np.kind === 'present') {
-        np.uffdWp = false;
-        np.writable = v.prot.write;
+    // The arch handler / GUP checked the access already (FOLL_FORCE may write a read-only private mapping).
+    const need = classifyFault(mm, call.address, access, { checkAccess: false });
+    switch (need.kind) {
+      case 'sigsegv':
+        setResult(call, ['SIGSEGV'], false, need.reason === 'no-vma' ? 'no vma' : 'access');
+        return;
+      case 'sigbus-poison':
+        setResult(call, ['HWPOISON'], false, 'UFFDIO_POISON marker');
+        return;
+      case 'sigbus':
+        setResult(call, ['SIGBUS'], false, need.reason);
+        return;
+      case 'userfault-missing':
+        return userfault(c, t, v, call, 'MISSING');
+      case 'userfault-wp':
+        return userfault(c, t, v, call, 'WP');
+      case 'userfault-minor':
+        return userfault(c, t, v, call, 'MINOR');
+      case 'swap-in': {
+        const key = `swap:${pageAlign(call.address, vmaPageSize(v))}`;
+        if (need.latency > 0) {
+          call.major = true;
+          startIo(c, t, key, need.latency);
+        }
+        if (!pageLockOrRetry(c, t, call, key)) return;
+        releasePageIfHeld(c, t, key);
+        if (need.latency > 0) c.S.mm = completeSwapIoModel(c.S.mm, call.address, { consumesMm: true });
+        const done = install(c, call, access, { ...need, latency: 0 });
+        if (!done) continue;
+        setResult(call, call.major ? ['MAJOR'] : ['0'], false);
+        return;
       }
+      case 'needs-io':
+      case 'map-from-cache': {
+        if (!pageReady && (v.type === 'file' || need.kind === 'needs-io')) {
+          pageReady = true;
+          if (!cacheLookup(c, t, call, v, need.object, need.index)) return;
+          continue;
+        }
+        if (need.kind === 'needs-io') break;
+        if (!install(c, call, access, need)) continue;
+        setResult(call, call.major ? ['MAJOR'] : ['0'], false);
+        return;
+      }
+      case 'anon-fill':
+      case 'cow':
+      case 'spurious':
+        if (!install(c, call, access, need)) continue;
+        setResult(call, ['0'], false);
+        return;
     }
-    setResult(call, call.major ? ['MAJOR'] : ['0'], false);
-    return;
   }
-  if (pte?.kind === 'wp-marker') {
-    if (write && hasMode(v, 'WP')) return userfault(c, t, v, call, 'WP');
-    delete mm.ptes[String(base)];
-  }
-  // pte_none
-  if (v.type === 'anon') {
-    if (hasMode(v, 'MISSING')) return userfault(c, t, v, call, 'MISSING');
-    return mapNew(c, v, base, write, call);
-  }
-  const obj = v.object ? mm.objects[v.object] : undefined;
-  const idx = objectIndex(v, base);
-  const ce = obj?.pages[String(idx)];
-  if (v.type === 'shmem' || v.type === 'hugetlb' || !obj) {
-    if (ce && hasMode(v, 'MINOR')) return userfault(c, t, v, call, 'MINOR');
-    if (!ce && hasMode(v, 'MISSING')) return userfault(c, t, v, call, 'MISSING');
-    return mapNew(c, v, base, write, call);
-  }
-  // file-backed: page cache, I/O, readahead heuristics (mmap_miss)
+  bug(c, t, `handle_mm_fault at ${hex(call.address)} made no progress`);
+}
+
+/**
+ * filemap_fault on a page-cache index: a miss allocates the entry (I/O with the per-page latency or a daemon, the
+ * mmap_miss readahead counter grows); a hit on a page under I/O waits for it; a hit without TRIED shrinks
+ * mmap_miss. Then the page lock (lock_page_or_retry). Returns true when the page is uptodate and unlocked.
+ */
+function cacheLookup(c: Ctx, t: TaskState, call: FaultCall, v: Vma, objectId: string, idx: number): boolean {
+  const mm = c.S.mm;
+  const obj = mm.objects[objectId];
   const key = `obj:${obj.id}:${idx}`;
+  const ce = obj.pages[String(idx)];
   if (!ce) {
     c.rec.readahead[obj.id] = (c.rec.readahead[obj.id] ?? 0) + 1;
     emit(c, t.id, 'note', `page cache miss ${key}: mmap_miss++`, { mmapMiss: c.rec.readahead[obj.id] });
     const lat = c.I.io[key]?.latency ?? obj.readLatency;
-    const id = allocPage(mm, 0, false);
+    const id = allocPage(mm, v.type === 'file' || v.type === 'dax' ? diskContents(idx) : 0, false);
     obj.pages[String(idx)] = { page: id, state: lat > 0 || c.I.io[key]?.servedBy ? 'io' : 'uptodate', latency: lat };
     call.major = true;
     if (obj.pages[String(idx)].state === 'io') startIo(c, t, key, lat);
-  } else {
-    if (ce.state === 'io') startIo(c, t, key, ce.latency);
-    else if (!call.flags.includes('TRIED') && (c.rec.readahead[obj.id] ?? 0) > 0) {
-      c.rec.readahead[obj.id]--;
-      emit(c, t.id, 'note', `page cache hit ${key} without TRIED: mmap_miss--`, { mmapMiss: c.rec.readahead[obj.id] });
-    }
+  } else if (ce.state === 'io') {
+    if (v.type !== 'file') call.major = true;
+    startIo(c, t, key, ce.latency);
+  } else if (!call.flags.includes('TRIED') && (c.rec.readahead[obj.id] ?? 0) > 0) {
+    c.rec.readahead[obj.id]--;
+    emit(c, t.id, 'note', `page cache hit ${key} without TRIED: mmap_miss--`, { mmapMiss: c.rec.readahead[obj.id] });
   }
-  if (!pageLockOrRetry(c, t, call, key)) return;
+  if (!pageLockOrRetry(c, t, call, key)) return false;
   releasePageIfHeld(c, t, key);
-  mapNew(c, v, base, write, call);
+  return true;
 }
 
 /** Continues a fault whose task was blocked; sets call.result or blocks again. */
@@ -567,11 +552,9 @@ function resumeFault(c: Ctx, t: TaskState, call: FaultCall): void {
   if (cont.k === 'ret') {
     if (cont.completesKey && cause !== 'fatal-signal') {
       // VM_FAULT_COMPLETED: the fault finished after the wait without re-taking the lock.
-      const v = findVma(c.S.mm, call.address);
-      if (v) {
-        const tmp: FaultCall = { address: call.address, flags: call.flags, lock: call.lock };
-        mapNew(c, v, pageAlign(call.address, vmaPageSize(v)), call.flags.includes('WRITE'), tmp);
-      }
+      const access: Access = call.flags.includes('WRITE') ? 'write' : 'read';
+      const need = classifyFault(c.S.mm, call.address, access, { checkAccess: false });
+      if (need.kind === 'map-from-cache') install(c, call, access, need);
       setResult(call, ['COMPLETED'], true);
       return;
     }

@@ -71,10 +71,19 @@ export function diskContents(index: number): number {
   return index + 1;
 }
 
-export function classifyFault(mm: MmState, addr: number, access: Access): FaultNeed {
+export interface ClassifyOptions {
+  /**
+   * Check the access against the vma protection (default true). The engine passes false: like the kernel, its
+   * callers check access_error / FOLL_FORCE themselves before handle_mm_fault, which does not check again.
+   */
+  checkAccess?: boolean;
+}
+
+/** What the mm needs for one access (see the file comment). Pure. */
+export function classifyFault(mm: MmState, addr: number, access: Access, opts: ClassifyOptions = {}): FaultNeed {
   const vma = findVma(mm, addr);
   if (!vma) return { kind: 'sigsegv', reason: 'no-vma' };
-  if (!accessAllowed(vma, access)) return { kind: 'sigsegv', reason: 'access' };
+  if (opts.checkAccess !== false && !accessAllowed(vma, access)) return { kind: 'sigsegv', reason: 'access' };
   const size = vmaPageSize(vma);
   const base = pageAlign(addr, size);
   const pte: Pte | undefined = mm.ptes[pteKey(base)];
@@ -136,6 +145,18 @@ export function classifyFault(mm: MmState, addr: number, access: Access): FaultN
   }
 }
 
+/**
+ * consumesMm: the caller owns `mm` and hands it over — the function changes it in place and returns it instead of
+ * copying it first (the engine, whose SimState.mm is its own). Default: pure (a new state, the input untouched).
+ */
+export interface MutateOptions {
+  consumesMm?: boolean;
+}
+
+function own(mm: MmState, opts: MutateOptions): MmState {
+  return opts.consumesMm ? mm : cloneMm(mm);
+}
+
 export interface ApplyFaultResult {
   mm: MmState;
   /** The pte now installed at the faulting page. */
@@ -148,8 +169,8 @@ export interface ApplyFaultResult {
  * Installs the result of a need that does not wait (anon-fill, map-from-cache, swap-in with latency 0, cow,
  * spurious). Throws for the other kinds: they are the engine's (signals, userfaults, I/O waits).
  */
-export function applyFault(mm: MmState, addr: number, access: Access, need: FaultNeed): ApplyFaultResult {
-  const out = cloneMm(mm);
+export function applyFault(mm: MmState, addr: number, access: Access, need: FaultNeed, opts: MutateOptions = {}): ApplyFaultResult {
+  const out = own(mm, opts);
   const vma = findVma(out, addr);
   if (!vma) throw new Error(`applyFault: no vma at ${addr}`);
   const base = pageAlign(addr, vmaPageSize(vma));
@@ -219,8 +240,8 @@ export function applyFault(mm: MmState, addr: number, access: Access, need: Faul
 }
 
 /** Page-cache I/O finished: the entry becomes uptodate (allocated with disk contents if it was absent). */
-export function completeIo(mm: MmState, objectId: string, index: number): MmState {
-  const out = cloneMm(mm);
+export function completeIo(mm: MmState, objectId: string, index: number, opts: MutateOptions = {}): MmState {
+  const out = own(mm, opts);
   const obj = out.objects[objectId];
   if (!obj) throw new Error(`completeIo: no object ${objectId}`);
   const entry = obj.pages[String(index)];
@@ -236,8 +257,8 @@ export function completeIo(mm: MmState, objectId: string, index: number): MmStat
 }
 
 /** Swap-in I/O finished: the page is in the swap cache (latency 0); the pte is still a swap entry. */
-export function completeSwapIo(mm: MmState, addr: number): MmState {
-  const out = cloneMm(mm);
+export function completeSwapIo(mm: MmState, addr: number, opts: MutateOptions = {}): MmState {
+  const out = own(mm, opts);
   const vma = findVma(out, addr);
   const key = pteKey(pageAlign(addr, vma ? vmaPageSize(vma) : 4096));
   const pte = out.ptes[key];
