@@ -4,7 +4,7 @@
  */
 import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
 import { parse, prepare, PositionMapper, SYNTHETIC_FUNCTION, type SyntaxNode } from './parser';
-import { mirror } from './tree';
+import { mirror, mirrorFrom, Source } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
 export * from './types';
@@ -21,6 +21,17 @@ export {
 export type { DataflowResult } from './cfg';
 
 const DEFAULT_MAX_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Every fact of a function (GUP / fault calls, mmap / VMA lock ops, signal checks, FOLL_* / FAULT_FLAG_* flag
+ * updates, VM_FAULT_* tests, retry loops built on those) involves one of these identifiers in its body. A body
+ * without any of them has no facts: it is not walked (see FunctionFacts.analysed).
+ */
+const MM_BODY_RE =
+  /\b(?:get_user_pages\w*|__get_user_pages\w*|get_user_page_vma_remote|pin_user_pages\w*|fixup_user_fault|handle_mm_fault|mmap_sem|mmap_lock|mmap_(?:read|write)_\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|VM_FAULT_\w*|FAULT_FLAG_\w*|FOLL_\w*|\w*signal_pending)\b/;
+
+/** Knob for tests and benchmarks: false walks every function body eagerly. */
+export const lazyBodies = { enabled: true };
 const SIGNAL_FNS_RE = /\b(?:fault_signal_pending|fatal_signal_pending|__fatal_signal_pending|signal_pending|gup_signal_pending)\s*\(/;
 
 function emptyFacts(truncated: boolean): CFacts {
@@ -122,13 +133,77 @@ function mergeRanges(rs: Range[]): Range[] {
   return out;
 }
 
+/**
+ * Facts of a function whose body has no mm identifier: no facts; the CFG and labels are built on first read, from
+ * a parse of the definition's own text (positions are those of the whole text), so most functions of a file cost
+ * no walk at all.
+ */
+function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['era'], helpers: HelperIndex): FunctionFacts {
+  const text = f.node.text;
+  const at = f.node.startPosition;
+  let built: Pick<FunctionFacts, 'cfg' | 'labels'> | undefined;
+  const build = (): Pick<FunctionFacts, 'cfg' | 'labels'> => {
+    if (!built) {
+      const root = mirrorFrom(parse(text).walk(), new Source(text, at.row, at.column));
+      const def = root.children.find((c) => c.type === 'function_definition');
+      const body = def?.childForFieldName('body');
+      const facts = new FunctionExtractor(
+        { name: f.name, node: def ?? root, body: body ?? def ?? root, synthetic: f.synthetic },
+        map,
+        era,
+        helpers,
+      ).run();
+      built = { cfg: facts.cfg, labels: facts.labels };
+    }
+    return built;
+  };
+  const out: FunctionFacts = {
+    name: f.name,
+    range: map.range(f.node),
+    synthetic: f.synthetic,
+    cfg: { entry: 0, exit: 1, nodes: [], edges: [] },
+    gupCalls: [],
+    lockOps: [],
+    faultCalls: [],
+    retryLoops: [],
+    flagUpdates: [],
+    signalChecks: [],
+    labels: [],
+    unreliable: false,
+    analysed: false,
+  };
+  // Accessors in place of the placeholders (same key order); reading one builds both; writing one just sets it.
+  for (const key of ['cfg', 'labels'] as const) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => build()[key],
+      set: (v: unknown) => Object.defineProperty(out, key, { value: v, enumerable: true, configurable: true, writable: true }),
+    });
+  }
+  return out;
+}
+
 export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
   if (typeof text !== 'string') return emptyFacts(false);
   if (text.length > (opts.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
   const prep = prepare(text, opts.fragment);
   const tree = parse(prep.text);
   const map = new PositionMapper(prep, text);
-  const { fns, errors, missing } = collect(mirror(tree, prep.text));
+  const lazy = new Set<SyntaxNode>();
+  const root = mirror(tree, prep.text, {
+    skipBody: (body, hasError) => {
+      if (!lazyBodies.enabled) return false;
+      const def = body.parent!;
+      // Only functions collect() lists on their own (under top-level containers, no ERROR around), without errors.
+      for (let p = def.parent; p; p = p.parent) if (p.type === 'ERROR' || !CONTAINERS.has(p.type)) return false;
+      if (def.children.some((c) => c.hasError)) return false;
+      if (MM_BODY_RE.test(prep.text.slice(body.startIndex, body.endIndex)) || hasError()) return false;
+      lazy.add(body);
+      return true;
+    },
+  });
+  const { fns, errors, missing } = collect(root);
 
   const helpers: HelperIndex = { signalHelpers: new Map() };
   for (const f of fns) helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(f.body.text));
@@ -139,6 +214,10 @@ export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
     // Nested definitions (a wrapper gone wrong) are analysed on their own; skip duplicates of the same body.
     inFunction.push({ start: f.body.startIndex, end: f.body.endIndex });
     try {
+      if (lazy.has(f.body)) {
+        functions.push(unanalysed(f, map, opts.era, helpers));
+        continue;
+      }
       const facts = new FunctionExtractor(f, map, opts.era, helpers).run();
       if (f.node.type === 'compound_statement') {
         // Macro-defined function: extend the range to the macro header.

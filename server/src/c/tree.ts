@@ -26,7 +26,8 @@ export interface Point {
 /** The parsed text and its line starts (computed on first use). */
 export class Source {
   private starts?: number[];
-  constructor(readonly text: string) {}
+  /** baseRow / baseColumn: where the text starts in the coordinates positions are reported in (a re-parsed slice). */
+  constructor(readonly text: string, private readonly baseRow = 0, private readonly baseColumn = 0) {}
 
   point(index: number): Point {
     const s = this.starts ?? this.lineStarts();
@@ -37,7 +38,7 @@ export class Source {
       if (s[mid]! <= index) lo = mid;
       else hi = mid - 1;
     }
-    return { row: lo, column: index - s[lo]! };
+    return { row: this.baseRow + lo, column: index - s[lo]! + (lo === 0 ? this.baseColumn : 0) };
   }
 
   private lineStarts(): number[] {
@@ -148,8 +149,18 @@ const WITH_FIELDS: Set<string> | undefined = info
   ? new Set(info.filter((i) => i.named && i.fields && Object.keys(i.fields).length > 0).map((i) => i.type))
   : undefined;
 
+export interface MirrorOptions {
+  /**
+   * Asked for each function body (compound_statement under a function_definition) before descending into it,
+   * with the body's indices set; `hasError` asks tree-sitter about the body. True: the body is mirrored as a
+   * childless node (its text and range are right, its children are not there).
+   */
+  skipBody?: (body: Node, hasError: () => boolean) => boolean;
+}
+
 /** A cursor over the subtree to mirror (tree.walk() or node.walk()). */
-export function mirrorFrom(c: Parser.TreeCursor, src: Source): Node {
+export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOptions = {}): Node {
+  const skipBody = opts.skipBody;
   let nextId = 1;
   const make = (parent: Node | null): Node => {
     const tid = c.nodeTypeId;
@@ -206,7 +217,10 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source): Node {
   const rootEnd = c.endIndex;
   let cur = root;
   for (;;) {
-    if (c.gotoFirstChild()) {
+    const skip =
+      skipBody !== undefined && cur.field === 'body' && cur.type === 'compound_statement' && cur.parent?.type === 'function_definition' &&
+      ((cur.startIndex = c.startIndex), (cur.endIndex = c.endIndex), skipBody(cur, () => c.currentNode.hasError));
+    if (!skip && c.gotoFirstChild()) {
       cur = make(cur);
       continue;
     }
@@ -230,6 +244,6 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source): Node {
   return root;
 }
 
-export function mirror(tree: Parser.Tree, text: string): Node {
-  return mirrorFrom(tree.walk(), new Source(text));
+export function mirror(tree: Parser.Tree, text: string, opts: MirrorOptions = {}): Node {
+  return mirrorFrom(tree.walk(), new Source(text), opts);
 }

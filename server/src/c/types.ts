@@ -311,6 +311,12 @@ export interface FunctionFacts {
   /** Labels defined in the function. */
   labels: { name: string; range: Range; node: number }[];
   unreliable: boolean;
+  /**
+   * false: the body holds no mm identifier (GUP family, mmap lock / VMA lock APIs, fault calls, FOLL_* /
+   * FAULT_FLAG_* / VM_FAULT_*, signal-pending checks), so it was not walked: every fact list is empty (none could
+   * be found) and `cfg` / `labels` are built on first read (same values as a walked function's). Absent: analysed.
+   */
+  analysed?: false;
 }
 
 export interface CFacts {
