@@ -144,7 +144,8 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
   let built: Pick<FunctionFacts, 'cfg' | 'labels'> | undefined;
   const build = (): Pick<FunctionFacts, 'cfg' | 'labels'> => {
     if (!built) {
-      const root = mirrorFrom(parse(text).walk(), new Source(text, at.row, at.column));
+      const tree = parse(text);
+      const root = mirrorFrom(tree.walk(), new Source(text, at.row, at.column), { clean: !tree.rootNode.hasError });
       const def = root.children.find((c) => c.type === 'function_definition');
       const body = def?.childForFieldName('body');
       const facts = new FunctionExtractor(

@@ -148,6 +148,11 @@ const info = (C as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo;
 const WITH_FIELDS: Set<string> | undefined = info
   ? new Set(info.filter((i) => i.named && i.fields && Object.keys(i.fields).length > 0).map((i) => i.type))
   : undefined;
+/** Named token types (no fields, no children in any tree): never asked for children. Anonymous nodes are tokens too. */
+const LEAF_TYPES: Set<string> = info
+  ? new Set(info.filter((i) => i.named && !i.fields && !('children' in i) && !('subtypes' in i)).map((i) => i.type))
+  : new Set();
+const ANY_LEAF = info !== undefined;
 
 export interface MirrorOptions {
   /**
@@ -156,6 +161,11 @@ export interface MirrorOptions {
    * childless node (its text and range are right, its children are not there).
    */
   skipBody?: (body: Node, hasError: () => boolean) => boolean;
+  /**
+   * The tree has no error (root hasError false): no MISSING node anywhere, so anonymous tokens (keywords and
+   * punctuation; their text is their type, except the `#…` preprocessor aliases) end at start + type length.
+   */
+  clean?: boolean;
 }
 
 /** A cursor over the subtree to mirror (tree.walk() or node.walk()). */
@@ -189,10 +199,15 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
     }
     return n;
   };
+  const clean = opts.clean === true;
   const leaf = (n: Node): Node => {
     const s = c.startIndex;
-    const e = c.endIndex;
     n.startIndex = s;
+    if (clean) {
+      n.endIndex = !n.isNamed && n.type.charCodeAt(0) !== 35 /* # */ ? s + n.type.length : c.endIndex;
+      return n;
+    }
+    const e = c.endIndex;
     n.endIndex = e;
     if (s === e && c.nodeIsMissing) {
       // Zero-width leaves are where MISSING nodes are; isMissing is readonly for everyone else.
@@ -220,7 +235,8 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
     const skip =
       skipBody !== undefined && cur.field === 'body' && cur.type === 'compound_statement' && cur.parent?.type === 'function_definition' &&
       ((cur.startIndex = c.startIndex), (cur.endIndex = c.endIndex), skipBody(cur, () => c.currentNode.hasError));
-    if (!skip && c.gotoFirstChild()) {
+    const token = ANY_LEAF && (!cur.isNamed || LEAF_TYPES.has(cur.type));
+    if (!skip && !token && c.gotoFirstChild()) {
       cur = make(cur);
       continue;
     }
@@ -244,6 +260,7 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
   return root;
 }
 
-export function mirror(tree: Parser.Tree, text: string, opts: MirrorOptions = {}): Node {
-  return mirrorFrom(tree.walk(), new Source(text), opts);
+/** Mirror of a whole tree (`clean` is asked of tree-sitter here). */
+export function mirror(tree: Parser.Tree, text: string, opts: Omit<MirrorOptions, 'clean'> = {}): Node {
+  return mirrorFrom(tree.walk(), new Source(text), { ...opts, clean: !tree.rootNode.hasError });
 }
