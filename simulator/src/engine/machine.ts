@@ -38,6 +38,9 @@ import type { Block, FaultCall, Frame, Recorder, SimState, StaticInfo, TaskState
 import { closeUffd, runIoctl, type IoctlRequest } from './uffd-adapter';
 import { resolveAddress } from '../scenario/address';
 
+/** The engine's mm is its own: model helpers change it in place (MutateOptions.consumesMm). */
+const OWN = { consumesMm: true } as const;
+
 export interface Ctx {
   S: SimState;
   I: StaticInfo;
@@ -253,10 +256,10 @@ export function completeIo(c: Ctx, key: string, who: string): void {
   const mm = c.S.mm;
   if (key.startsWith('swap:')) {
     const pte = mm.ptes[key.slice(5)];
-    if (pte && pte.kind === 'swap') c.S.mm = completeSwapIoModel(mm, Number(key.slice(5)), { consumesMm: true });
+    if (pte && pte.kind === 'swap') c.S.mm = completeSwapIoModel(mm, Number(key.slice(5)), OWN);
   } else if (key.startsWith('obj:')) {
     const [, obj, idx] = key.split(':');
-    if (mm.objects[obj]?.pages[idx]) c.S.mm = completeIoModel(mm, obj, Number(idx), { consumesMm: true });
+    if (mm.objects[obj]?.pages[idx]) c.S.mm = completeIoModel(mm, obj, Number(idx), OWN);
   }
   delete c.S.ioRequests[key];
   emit(c, who, 'io-done', `I/O done: ${key}`, { key });
@@ -437,7 +440,7 @@ function releasePageIfHeld(c: Ctx, t: TaskState, key: string): void {
  * read-only pte, e.g. after a swap-in): handle_mm_fault goes on with the write-protect fault (do_wp_page).
  */
 function install(c: Ctx, call: FaultCall, access: Access, need: FaultNeed): boolean {
-  const r = applyFault(c.S.mm, call.address, access, need, { consumesMm: true });
+  const r = applyFault(c.S.mm, call.address, access, need, OWN);
   c.S.mm = r.mm;
   return !r.needsRefault;
 }
@@ -484,7 +487,7 @@ function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
         }
         if (!pageLockOrRetry(c, t, call, key)) return;
         releasePageIfHeld(c, t, key);
-        if (need.latency > 0) c.S.mm = completeSwapIoModel(c.S.mm, call.address, { consumesMm: true });
+        if (need.latency > 0) c.S.mm = completeSwapIoModel(c.S.mm, call.address, OWN);
         const done = install(c, call, access, { ...need, latency: 0 });
         if (!done) continue;
         setResult(call, call.major ? ['MAJOR'] : ['0'], false);
@@ -1127,18 +1130,18 @@ function applyWriter(c: Ctx, t: TaskState, op: ScriptOp): MmEvent[] {
     const o = op.mmap;
     const last = mm.vmas.length ? mm.vmas[mm.vmas.length - 1].end : 0x10000000;
     const start = o.address !== undefined ? resolveOpAddress(c, o.address) : last + PAGE_SIZE;
-    r = mmapOp(mm, { addr: start, fixed: true, len: o.pages * PAGE_SIZE, type: o.type ?? 'anon', ...(o.file ? { object: o.file } : {}) }, features);
+    r = mmapOp(mm, { addr: start, fixed: true, len: o.pages * PAGE_SIZE, type: o.type ?? 'anon', ...(o.file ? { object: o.file } : {}) }, features, OWN);
     if (r.errno === null) c.S.vmaIds[o.id] = start;
     what = `mmap ${o.id} at ${hex(start)}`;
   } else if ('munmap' in op) {
     const a = resolveOpAddress(c, op.munmap.address);
     const end = a + op.munmap.pages * PAGE_SIZE;
-    r = munmapOp(mm, a, end - a, features);
+    r = munmapOp(mm, a, end - a, features, OWN);
     what = `munmap ${hex(a)}..${hex(end)}`;
   } else if ('mprotect' in op) {
     const a = resolveOpAddress(c, op.mprotect.address);
     const p = op.mprotect.prot;
-    r = mprotectOp(mm, a, op.mprotect.pages * PAGE_SIZE, { read: p.includes('r'), write: p.includes('w'), exec: p.includes('x') });
+    r = mprotectOp(mm, a, op.mprotect.pages * PAGE_SIZE, { read: p.includes('r'), write: p.includes('w'), exec: p.includes('x') }, OWN);
     what = '';
   } else if ('mremap' in op) {
     const from = c.S.vmaIds[op.mremap.vma];
@@ -1146,7 +1149,7 @@ function applyWriter(c: Ctx, t: TaskState, op: ScriptOp): MmEvent[] {
     const v = mm.vmas.find((x) => x.start === from);
     if (!v) return [];
     const len = v.end - v.start;
-    r = mremapOp(mm, from, len, len, { mayMove: true, fixed: true, newAddr: to }, features);
+    r = mremapOp(mm, from, len, len, { mayMove: true, fixed: true, newAddr: to }, features, OWN);
     if (r.errno === null) c.S.vmaIds[op.mremap.vma] = to;
     what = '';
   } else {
@@ -1262,6 +1265,7 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
       case 'vma-write': {
         if (op.advice !== 'PAGEOUT') {
           // userfaultfd_remove() comes before the zap: queue the REMOVE events, drop mmap_read_lock, wait.
+          // Pure call (the mm is not changed yet): only the events are wanted here.
           const events = madviseOp(c.S.mm, a, end - a, op.advice, ctxFeatures(c)).events;
           const waitOn = queueOpEvents(c, t, events, 'userfaultfd_remove drops the lock and waits');
           if (waitOn !== null) {
@@ -1286,7 +1290,7 @@ function stepMadvise(c: Ctx, t: TaskState, op: Extract<ScriptOp, { madvise: unkn
       }
       case 'hold': {
         // The events were delivered before the lock was re-taken: none are generated again here.
-        const r = madviseOp(c.S.mm, a, end - a, op.advice, {}, { swapLatency: c.I.swapInLatency });
+        const r = madviseOp(c.S.mm, a, end - a, op.advice, {}, { swapLatency: c.I.swapInLatency, ...OWN });
         if (r.errno !== null) emit(c, t.id, 'note', `madvise(${op.advice}) fails: -${r.errno}`);
         c.S.mm = r.mm;
         unlockMm(c, t, 'read');

@@ -21,10 +21,12 @@ import {
   type Vma,
   ZERO_PAGE,
   allocPage,
+  type MutateOptions,
   cloneMm,
   dropPageRef,
   findVma,
   objectIndex,
+  ownMm,
   pageAlign,
   pteKey,
   vmaPageSize,
@@ -145,18 +147,6 @@ export function classifyFault(mm: MmState, addr: number, access: Access, opts: C
   }
 }
 
-/**
- * consumesMm: the caller owns `mm` and hands it over — the function changes it in place and returns it instead of
- * copying it first (the engine, whose SimState.mm is its own). Default: pure (a new state, the input untouched).
- */
-export interface MutateOptions {
-  consumesMm?: boolean;
-}
-
-function own(mm: MmState, opts: MutateOptions): MmState {
-  return opts.consumesMm ? mm : cloneMm(mm);
-}
-
 export interface ApplyFaultResult {
   mm: MmState;
   /** The pte now installed at the faulting page. */
@@ -170,7 +160,7 @@ export interface ApplyFaultResult {
  * spurious). Throws for the other kinds: they are the engine's (signals, userfaults, I/O waits).
  */
 export function applyFault(mm: MmState, addr: number, access: Access, need: FaultNeed, opts: MutateOptions = {}): ApplyFaultResult {
-  const out = own(mm, opts);
+  const out = ownMm(mm, opts);
   const vma = findVma(out, addr);
   if (!vma) throw new Error(`applyFault: no vma at ${addr}`);
   const base = pageAlign(addr, vmaPageSize(vma));
@@ -241,7 +231,7 @@ export function applyFault(mm: MmState, addr: number, access: Access, need: Faul
 
 /** Page-cache I/O finished: the entry becomes uptodate (allocated with disk contents if it was absent). */
 export function completeIo(mm: MmState, objectId: string, index: number, opts: MutateOptions = {}): MmState {
-  const out = own(mm, opts);
+  const out = ownMm(mm, opts);
   const obj = out.objects[objectId];
   if (!obj) throw new Error(`completeIo: no object ${objectId}`);
   const entry = obj.pages[String(index)];
@@ -258,7 +248,7 @@ export function completeIo(mm: MmState, objectId: string, index: number, opts: M
 
 /** Swap-in I/O finished: the page is in the swap cache (latency 0); the pte is still a swap entry. */
 export function completeSwapIo(mm: MmState, addr: number, opts: MutateOptions = {}): MmState {
-  const out = own(mm, opts);
+  const out = ownMm(mm, opts);
   const vma = findVma(out, addr);
   const key = pteKey(pageAlign(addr, vma ? vmaPageSize(vma) : 4096));
   const pte = out.ptes[key];

@@ -217,6 +217,20 @@ export function cloneMm(mm: MmState): MmState {
 }
 
 /**
+ * consumesMm: the caller owns `mm` and hands it over — the function changes it in place and returns it instead of
+ * copying it first (the engine, whose SimState.mm is its own; the explorer clones whole states before stepping).
+ * Default: pure (a new state, the input untouched). Results are the same either way.
+ */
+export interface MutateOptions {
+  consumesMm?: boolean;
+}
+
+/** The state a changing helper works on: `mm` itself when handed over, else a copy. */
+export function ownMm(mm: MmState, opts: MutateOptions = {}): MmState {
+  return opts.consumesMm ? mm : cloneMm(mm);
+}
+
+/**
  * Canonical, stable hash string of the state. Page ids are renumbered in the order they are first reached by a
  * traversal of ptes (by address) then page-cache objects (by id, then index); unreferenced pages are ignored.
  * `nextPageId` is ignored (it is an allocator detail).

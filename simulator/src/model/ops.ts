@@ -19,7 +19,9 @@ import {
   HPAGE_SIZE,
   PAGE_SIZE,
   ZERO_PAGE,
+  type MutateOptions,
   cloneMm,
+  ownMm,
   dropPageRef,
   findVma,
   pageAlign,
@@ -164,10 +166,10 @@ function roundUp(n: number, size: number): number {
 // Operations
 
 /** munmap(start, len): UNMAP events (one per ctx with EVENT_UNMAP, for the whole range). */
-export function munmap(mm: MmState, start: number, len: number, features: CtxFeatureMap = {}): MmOpResult {
+export function munmap(mm: MmState, start: number, len: number, features: CtxFeatureMap = {}, mut: MutateOptions = {}): MmOpResult {
   if (start % PAGE_SIZE !== 0 || len === 0 || start + len > mm.taskSize) return fail(mm, 'EINVAL');
   const end = start + roundUp(len, PAGE_SIZE);
-  const out = cloneMm(mm);
+  const out = ownMm(mm, mut);
   const events = unmapEvents(out, start, end, features);
   removeRange(out, start, end);
   return { mm: out, errno: null, changed: [{ start, end }], events };
@@ -188,21 +190,21 @@ export interface MmapSpec {
 }
 
 /** mmap(): MAP_FIXED over existing mappings unmaps them first (UNMAP events). New vmas are never registered. */
-export function mmap(mm: MmState, spec: MmapSpec, features: CtxFeatureMap = {}): MmOpResult {
+export function mmap(mm: MmState, spec: MmapSpec, features: CtxFeatureMap = {}, mut: MutateOptions = {}): MmOpResult {
   const align = spec.type === 'hugetlb' ? HPAGE_SIZE : PAGE_SIZE;
   if (spec.len <= 0) return fail(mm, 'EINVAL');
   const len = roundUp(spec.len, align);
   if ((spec.type === 'shmem' || spec.type === 'file' || spec.type === 'hugetlb' || spec.type === 'dax') && spec.object !== undefined && !mm.objects[spec.object]) {
     return fail(mm, 'EINVAL');
   }
-  let out = cloneMm(mm);
+  let out = ownMm(mm, mut);
   let events: MmEvent[] = [];
   let addr: number;
   if (spec.fixed) {
     if (spec.addr === undefined || spec.addr % align !== 0) return fail(mm, 'EINVAL');
     if (spec.addr < mm.mmapMinAddr || spec.addr + len > mm.taskSize) return fail(mm, 'EPERM');
     addr = spec.addr;
-    const r = munmap(out, addr, len, features);
+    const r = munmap(out, addr, len, features, { consumesMm: true });
     out = r.mm;
     events = r.events;
   } else {
@@ -230,12 +232,12 @@ export function mmap(mm: MmState, spec: MmapSpec, features: CtxFeatureMap = {}):
 }
 
 /** mprotect(): -ENOMEM if the range has a hole; removing write makes ptes read-only. */
-export function mprotect(mm: MmState, start: number, len: number, prot: Prot): MmOpResult {
+export function mprotect(mm: MmState, start: number, len: number, prot: Prot, mut: MutateOptions = {}): MmOpResult {
   if (start % PAGE_SIZE !== 0) return fail(mm, 'EINVAL');
   const end = start + roundUp(len, PAGE_SIZE);
   if (len === 0) return { mm, errno: null, changed: [], events: [] };
   if (!rangeFullyMapped(mm, start, end)) return fail(mm, 'ENOMEM');
-  const out = cloneMm(mm);
+  const out = ownMm(mm, mut);
   splitAt(out, start);
   splitAt(out, end);
   for (const v of vmasInRange(out, start, end)) {
@@ -279,6 +281,7 @@ export function mremap(
   newLen: number,
   opts: MremapOpts = {},
   features: CtxFeatureMap = {},
+  mut: MutateOptions = {},
 ): MmOpResult {
   if (oldAddr % PAGE_SIZE !== 0 || newLen === 0) return fail(mm, 'EINVAL');
   oldLen = roundUp(oldLen, PAGE_SIZE);
@@ -291,13 +294,13 @@ export function mremap(
   }
   if (!opts.fixed && !opts.dontUnmap) {
     if (newLen < oldLen) {
-      const r = munmap(mm, oldAddr + newLen, oldLen - newLen, features);
+      const r = munmap(mm, oldAddr + newLen, oldLen - newLen, features, mut);
       return { ...r, addr: oldAddr };
     }
     if (newLen === oldLen) return { mm, errno: null, addr: oldAddr, changed: [], events: [] };
     const tailFree = vmasInRange(mm, oldAddr + oldLen, oldAddr + newLen).length === 0;
     if (oldAddr + oldLen === vma.end && tailFree && oldAddr + newLen <= mm.taskSize) {
-      const out = cloneMm(mm);
+      const out = ownMm(mm, mut);
       const v = findVma(out, oldAddr) as Vma;
       v.end = oldAddr + newLen;
       normalizeVmas(out);
@@ -306,14 +309,14 @@ export function mremap(
     if (!opts.mayMove) return fail(mm, 'ENOMEM');
   }
   // Move.
-  let out = cloneMm(mm);
+  let out = ownMm(mm, mut);
   let events: MmEvent[] = [];
   let newAddr: number;
   if (opts.fixed) {
     newAddr = opts.newAddr as number;
     if (newAddr % PAGE_SIZE !== 0) return fail(mm, 'EINVAL');
     if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return fail(mm, 'EINVAL');
-    const r = munmap(out, newAddr, newLen, features);
+    const r = munmap(out, newAddr, newLen, features, { consumesMm: true });
     out = r.mm;
     events = r.events;
   } else {
@@ -393,7 +396,7 @@ export function madvise(
   len: number,
   advice: MadviseAdvice,
   features: CtxFeatureMap = {},
-  opts: { swapLatency?: number } = {},
+  opts: { swapLatency?: number } & MutateOptions = {},
 ): MmOpResult {
   if (start % PAGE_SIZE !== 0) return fail(mm, 'EINVAL');
   const end = start + roundUp(len, PAGE_SIZE);
@@ -407,7 +410,7 @@ export function madvise(
       if (advice === 'REMOVE' && !(v.shared && (v.type === 'shmem' || v.type === 'hugetlb'))) return fail(mm, 'EINVAL');
     }
   }
-  const out = cloneMm(mm);
+  const out = ownMm(mm, opts);
   const events: MmEvent[] = [];
   const changed: Array<{ start: number; end: number }> = [];
   if (advice === 'DONTFORK' || advice === 'DOFORK') {

@@ -22,7 +22,7 @@ import {
   PAGE_SIZE,
   ZERO_PAGE,
   allocPage,
-  cloneMm,
+  ownMm,
   findVma,
   objectIndex,
   pageAlign,
@@ -55,11 +55,6 @@ function res(ctx: UffdCtx, mm: MmState, ioctl: UffdIoctl, errno: Errno | null, o
 }
 
 /** "0", a byte count, or "-EEXIST": the IoctlRecord.result string (result.ts). */
-/** The mm an ioctl may change: a copy, or `mm` itself when the caller hands it over (UffdEnv.consumesMm). */
-function writable(env: UffdEnv, mm: MmState): MmState {
-  return env.consumesMm ? mm : cloneMm(mm);
-}
-
 export function formatIoctlResult(r: UffdIoctlResult): string {
   if (r.out !== undefined && (r.errno === null || r.errno === 'EAGAIN')) {
     if (typeof r.out === 'number') return r.errno === null ? '0' : String(r.out);
@@ -159,7 +154,7 @@ export function uffdioRegister(env: UffdEnv, ctx: UffdCtx, mm: MmState, args: Re
     if (v.uffd && v.uffd.ctxId !== ctx.id) return res(ctx, mm, 'REGISTER', 'EBUSY');
     if (v.type === 'hugetlb') basic = true;
   }
-  const out = writable(env, mm);
+  const out = ownMm(mm, env);
   splitAt(out, start);
   splitAt(out, end);
   for (const v of vmasInRange(out, start, end)) v.uffd = { ctxId: ctx.id, modes: [...modes] };
@@ -206,7 +201,7 @@ export function uffdioUnregister(env: UffdEnv, ctx: UffdCtx, mm: MmState, args: 
     if (!vmaCanUserfault(env.era, v, v.uffd?.modes ?? [], wpAsync)) return res(ctx, mm, 'UNREGISTER', 'EINVAL');
     if (v.uffd && v.uffd.ctxId !== ctx.id) return res(ctx, mm, 'UNREGISTER', 'EINVAL');
   }
-  const out = writable(env, mm);
+  const out = ownMm(mm, env);
   let c = ctx;
   const tasks: string[] = [];
   splitAt(out, start);
@@ -287,7 +282,7 @@ function contentsAt(args: FillArgs, i: number): number {
 
 /** mfill_atomic(): the per-page loop with its vma checks. Returns bytes done and the error that stopped it. */
 function mfill(env: UffdEnv, ctx: UffdCtx, mm: MmState, a: FillArgs): { mm: MmState; done: number; err: Errno | null } {
-  const out = writable(env, mm);
+  const out = ownMm(mm, env);
   const vma = findVma(out, a.dst);
   // validate_dst_vma: the whole range within one vma that is registered (with any ctx).
   if (!vma || a.dst + a.len > vma.end || !vma.uffd) return { mm, done: 0, err: 'ENOENT' };
@@ -501,7 +496,7 @@ export function uffdioWriteprotect(
     err = null;
   }
   if (err) return res(ctx, mm, 'WRITEPROTECT', err);
-  const out = writable(env, mm);
+  const out = ownMm(mm, env);
   for (const v of vmasInRange(out, start, end)) {
     const s = Math.max(v.start, start);
     const t = Math.min(v.end, end);
@@ -588,7 +583,7 @@ function movePages(
   if (incompatible(sv) || incompatible(dv)) return fail('EINVAL');
   if (!dv.uffd || dv.uffd.ctxId !== ctx.id) return fail('EINVAL');
   if (sv.type !== 'anon' || dv.type !== 'anon') return fail('EINVAL');
-  const out = writable(env, mm);
+  const out = ownMm(mm, env);
   let done = 0;
   let err: Errno | null = null;
   for (let off = 0; off < len; off += PAGE_SIZE) {
@@ -649,7 +644,7 @@ export interface ReleaseResult {
 export function releaseUffd(ctx: UffdCtx, mm: MmState, opts: { consumesMm?: boolean } = {}): ReleaseResult {
   let out = mm;
   if (mm.id === ctx.mmId) {
-    out = opts.consumesMm ? mm : cloneMm(mm);
+    out = ownMm(mm, opts);
     for (const v of out.vmas) {
       if (!v.uffd || v.uffd.ctxId !== ctx.id) continue;
       if (v.uffd.modes.includes('WP')) clearWp(out, v, v.start, v.end);
