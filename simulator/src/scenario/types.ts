@@ -5,7 +5,7 @@
  */
 
 import type { UffdMode, VmaType } from '../model/mm';
-import type { FaultFlagName } from '../uffd/types';
+import type { FaultFlagName, UffdIoctl } from '../uffd/types';
 
 export type AddressSpec = number | string;
 
@@ -200,17 +200,8 @@ export interface MadviseOp extends RangeOp {
   advice: 'DONTNEED' | 'REMOVE' | 'PAGEOUT';
 }
 
-export type UffdIoctlName =
-  | 'API'
-  | 'REGISTER'
-  | 'UNREGISTER'
-  | 'WAKE'
-  | 'COPY'
-  | 'ZEROPAGE'
-  | 'CONTINUE'
-  | 'WRITEPROTECT'
-  | 'MOVE'
-  | 'POISON';
+/** UFFDIO_* names: the uffd module's UffdIoctl (uffd/types.ts). */
+export type UffdIoctlName = UffdIoctl;
 
 export interface UffdIoctlOp {
   uffd: string;
