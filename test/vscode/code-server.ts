@@ -66,7 +66,7 @@ export function packageVsix(outDir: string): string {
 export interface CodeServerDirs {
   userDataDir: string;
   extensionsDir: string;
-  /** XDG config/data homes, so code-server never writes ~/.config/code-server. */
+  /** XDG config/data/cache homes, so code-server and Chromium write nothing under ~ (config.yaml, deviceid, crash db). */
   home: string;
 }
 
@@ -78,6 +78,7 @@ export function codeServerEnv(dirs: CodeServerDirs, marker: string): NodeJS.Proc
     ...env,
     XDG_CONFIG_HOME: join(dirs.home, 'config'),
     XDG_DATA_HOME: join(dirs.home, 'data'),
+    XDG_CACHE_HOME: join(dirs.home, 'cache'),
     MMLENS_E2E_MARKER: marker,
   };
 }
