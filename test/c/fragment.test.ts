@@ -84,3 +84,71 @@ test('a fragment that ends the function and starts another one', () => {
   assert.deepEqual(facts.functions[1]!.lockOps.map((o) => o.range.start.line), [5]);
   assert.equal(facts.parseErrors, 0);
 });
+
+type Shape = [name: string, synthetic: boolean, startLine: number, startCol: number, endLine: number, endCol: number];
+const shape = (facts: ReturnType<typeof extractCFacts>): Shape[] =>
+  facts.functions.map((f) => [f.name, f.synthetic, f.range.start.line, f.range.start.column, f.range.end.line, f.range.end.column]);
+
+test('a hunk without function context holding a whole definition yields it with its real name and range', () => {
+  // qux-unlocked.patch: `@@ -3,11 +3,8 @@`, post-image from file line 3 (0-based 2).
+  const frag =
+    '\nstatic int qux_pin(unsigned long uaddr, int nr, struct page **pages)\n{\n\tint ret;\n\n' +
+    '\tret = get_user_pages_unlocked(uaddr, nr, pages, FOLL_WRITE);\n\treturn ret;\n}\n';
+  const facts = extractCFacts(frag, { era: parseEra('6.8'), fragment: { contextLine: '', firstLine: 2 } });
+  assert.deepEqual(shape(facts), [['qux_pin', false, 3, 0, 9, 1]]);
+  assert.deepEqual(facts.functions[0]!.gupCalls.map((g) => [g.callee, g.range.start.line, g.range.start.column]), [
+    ['get_user_pages_unlocked', 7, 7],
+  ]);
+  assert.equal(facts.parseErrors, 0);
+});
+
+test('a hunk starting with the header of another function than the context names: one function, the real one', () => {
+  // gup-unlocked-v2.mbox patch 1 hunk 1: the context line names the function that ended before the hunk.
+  const frag = 'int foo_map(struct foo *buf, unsigned long uaddr,\n\t     size_t len)\n{\n\tunsigned int gup_flags = FOLL_WRITE;\n\tmmap_read_lock(mm);\n';
+  const facts = extractCFacts(frag, {
+    era: parseEra('6.1'),
+    fragment: { contextLine: 'static void foo_release(struct page **pages, long nr)', firstLine: 22 },
+  });
+  assert.deepEqual(shape(facts), [['foo_map', false, 22, 0, 27, 0]]);
+  assert.deepEqual(facts.functions[0]!.lockOps.map((o) => [o.callee, o.range.start.line]), [['mmap_read_lock', 26]]);
+  assert.deepEqual(facts.functions[0]!.flagUpdates.map((u) => [u.variable, u.flags, u.range.start.line]), [['gup_flags', ['FOLL_WRITE'], 25]]);
+  assert.equal(facts.parseErrors, 0);
+});
+
+test('code before a definition at the top of a fragment is wrapped alone, its range covering only its lines', () => {
+  const era = parseEra('6.1');
+  const top = extractCFacts('static int counter;\n\n/* pins */\nstatic int pin(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n\treturn 0;\n}\n', {
+    era,
+    fragment: { contextLine: '' },
+  });
+  assert.deepEqual(shape(top), [
+    ['__mmlens_fragment', true, 0, 0, 2, 10],
+    ['pin', false, 3, 0, 7, 1],
+  ]);
+  assert.deepEqual(top.functions[1]!.lockOps.map((o) => o.range.start.line), [5]);
+  // Statements before the definition go to the context's function.
+  const tail = extractCFacts('\tmmap_read_unlock(mm);\n\nstatic int g(struct mm_struct *mm)\n{\n\tmmap_read_lock(mm);\n\treturn 0;\n}\n', {
+    era,
+    fragment: { contextLine: 'static int first(struct mm_struct *mm)', firstLine: 10 },
+  });
+  assert.deepEqual(shape(tail), [
+    ['first', false, 10, 0, 11, 0],
+    ['g', false, 12, 0, 16, 1],
+  ]);
+  assert.deepEqual(tail.functions.map((f) => f.lockOps.map((o) => [o.callee, o.range.start.line])), [
+    [['mmap_read_unlock', 10]],
+    [['mmap_read_lock', 14]],
+  ]);
+  for (const f of [top, tail]) {
+    const ranges = f.functions.map((x) => JSON.stringify(x.range));
+    assert.equal(new Set(ranges).size, ranges.length, 'no two functions share a range');
+    assert.equal(f.parseErrors, 0);
+  }
+});
+
+test('blocks inside a function body (if / else if / guard macros) are not taken for definitions', () => {
+  const frag = '\tif (a) {\n\t\tmmap_read_lock(mm);\n\t} else if (b) {\n\t\tx();\n\t}\n\tscoped_guard(rcu) {\n\t\ty();\n\t}\n';
+  const facts = extractCFacts(frag, { era: parseEra('6.1'), fragment: { contextLine: 'static int first(struct mm_struct *mm)' } });
+  assert.deepEqual(shape(facts), [['first', false, 0, 0, 8, 0]]);
+  assert.deepEqual(facts.functions[0]!.lockOps.map((o) => o.range.start.line), [1]);
+});

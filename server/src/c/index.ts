@@ -3,7 +3,17 @@
  * fragment and returns plain-data facts (types.ts). Never throws on bad input.
  */
 import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
-import { parse, prepare, PositionMapper, SYNTHETIC_FUNCTION, type SyntaxNode } from './parser';
+import {
+  firstTopLevelDefinitionLine,
+  hasCode,
+  parse,
+  prepare,
+  prepareTopLevel,
+  PositionMapper,
+  SYNTHETIC_FUNCTION,
+  type Prepared,
+  type SyntaxNode,
+} from './parser';
 import { mirror, mirrorFrom, Source } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
@@ -188,7 +198,38 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
 export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
   if (typeof text !== 'string') return emptyFacts(false);
   if (text.length > (opts.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
-  const prep = prepare(text, opts.fragment);
+  if (!opts.fragment) return extractPrepared(text, prepare(text), opts);
+  // A fragment holding complete definitions at its top level: the definitions are read at top level (real names
+  // and ranges); the lines before them, when they hold code, are wrapped on their own under the context.
+  const at = firstTopLevelDefinitionLine(text);
+  if (at === undefined) return extractPrepared(text, prepare(text, opts.fragment), opts);
+  const lines = text.split('\n');
+  const head = lines.slice(0, at).join('\n');
+  const firstLine = opts.fragment.firstLine ?? 0;
+  if (!hasCode(head)) return extractPrepared(text, prepareTopLevel(text, firstLine), opts);
+  const rest = lines.slice(at).join('\n');
+  const fragment = { ...opts.fragment, firstLine };
+  return mergeFacts(
+    extractPrepared(head, prepare(head, fragment), opts),
+    extractPrepared(rest, prepareTopLevel(rest, firstLine + at), opts),
+  );
+}
+
+function mergeFacts(a: CFacts, b: CFacts): CFacts {
+  return {
+    functions: [...a.functions, ...b.functions],
+    unreliable: [...a.unreliable, ...b.unreliable],
+    parseErrors: a.parseErrors + b.parseErrors,
+    orphans: {
+      gupCalls: [...a.orphans.gupCalls, ...b.orphans.gupCalls],
+      lockOps: [...a.orphans.lockOps, ...b.orphans.lockOps],
+      faultCalls: [...a.orphans.faultCalls, ...b.orphans.faultCalls],
+    },
+    truncated: false,
+  };
+}
+
+function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CFacts {
   const tree = parse(prep.text);
   const map = new PositionMapper(prep, text);
   const lazy = new Set<SyntaxNode>();

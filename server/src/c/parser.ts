@@ -175,6 +175,128 @@ export function functionHeaderFrom(contextLine: string): string | undefined {
 
 export const SYNTHETIC_FUNCTION = '__mmlens_fragment';
 
+const NOT_NAMES = new Set(['if', 'else', 'while', 'for', 'do', 'switch', 'return', 'case', 'goto', 'sizeof', 'typeof']);
+
+/** A complete function definition header (type, name, parameter list), not a statement that happens to parse as one. */
+function isDefinitionHeader(header: string): boolean {
+  if (!/\w\s*\(/.test(header) || /[;{}=]/.test(header) || header.trimStart().startsWith('#')) return false;
+  const root = parser().parse(preprocess(header) + ' {}\n').rootNode;
+  if (root.hasError || root.namedChildCount !== 1) return false;
+  const def = root.namedChildren[0]!;
+  const type = def.childForFieldName('type');
+  if (def.type !== 'function_definition' || !type || NOT_NAMES.has(type.text)) return false;
+  let d = def.childForFieldName('declarator');
+  while (d && d.type === 'pointer_declarator') d = d.childForFieldName('declarator');
+  const name = d?.type === 'function_declarator' ? d.childForFieldName('declarator') : null;
+  return name?.type === 'identifier' && !NOT_NAMES.has(name.text);
+}
+
+/**
+ * For a fragment whose braces never close below its start (it does not end an enclosing function): the line where
+ * the first function definition at the fragment's top level starts (its header's first code line), or undefined.
+ * The lines before it are then not inside a function that the definition would be nested in: they are the tail
+ * of something that ended before the hunk (the context line names the previous function) or top-level code.
+ */
+export function firstTopLevelDefinitionLine(text: string): number | undefined {
+  const n = text.length;
+  // Same-length copy with comments and string / char literals blanked (newlines kept), for headers and line numbers.
+  const code = text.split('');
+  let depth = 0;
+  let segStart = 0;
+  let lineStart = true;
+  let i = 0;
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (code[k] !== '\n') code[k] = ' ';
+  };
+  while (i < n) {
+    const ch = text[i]!;
+    if (ch === '\n') {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (lineStart && ch === '#') {
+      // Preprocessor line (with continuations): a boundary at depth 0.
+      let e = i;
+      for (;;) {
+        const nl = text.indexOf('\n', e);
+        if (nl < 0) {
+          e = n;
+          break;
+        }
+        if (text[nl - 1] === '\\') {
+          e = nl + 1;
+          continue;
+        }
+        e = nl;
+        break;
+      }
+      if (depth === 0) segStart = e;
+      i = e;
+      continue;
+    }
+    if (ch !== ' ' && ch !== '\t') lineStart = false;
+    if (ch === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      const end = e < 0 ? n : e + 2;
+      blank(i, end);
+      i = end;
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '/') {
+      const e = text.indexOf('\n', i);
+      const end = e < 0 ? n : e;
+      blank(i, end);
+      i = end;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== ch && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      blank(i, Math.min(n, j + 1));
+      i = j + 1;
+      continue;
+    }
+    if (ch === '{') {
+      if (depth === 0) {
+        const header = code.slice(segStart, i).join('');
+        if (isDefinitionHeader(header)) {
+          const first = segStart + header.search(/\S/);
+          let line = 0;
+          for (let k = text.indexOf('\n'); k >= 0 && k < first; k = text.indexOf('\n', k + 1)) line++;
+          return line;
+        }
+      }
+      depth++;
+    } else if (ch === '}') {
+      depth--;
+      if (depth === 0) segStart = i + 1;
+      if (depth < 0) return undefined;
+    } else if (ch === ';' && depth === 0) segStart = i + 1;
+    i++;
+  }
+  return undefined;
+}
+
+/** Is there code (not only blank lines, comments and preprocessor lines) in `text`? */
+export function hasCode(text: string): boolean {
+  const stripped = text.replace(/\/\*[\s\S]*?(?:\*\/|$)/g, ' ').replace(/\/\/[^\n]*/g, '');
+  return stripped.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+}
+
+/** A fragment read at top level (it starts with complete definitions): unclosed braces are closed at the end. */
+export function prepareTopLevel(text: string, firstLine: number): Prepared {
+  const body = preprocess(text);
+  const braces = countBraces(body);
+  const closing = Math.max(0, braces.final);
+  return {
+    text: closing > 0 ? `${body}\n${';}'.repeat(closing)}\n` : body,
+    prefixLines: 0,
+    userLines: text.split('\n').length,
+    lineOffset: firstLine,
+  };
+}
+
 export function prepare(text: string, fragment?: { contextLine: string; firstLine?: number }): Prepared {
   const body = preprocess(text);
   const userLines = text.split('\n').length;
