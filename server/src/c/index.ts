@@ -2,6 +2,7 @@
  * Kernel C facts: entry point. `extractCFacts(text, { era, fragment? })` parses a whole file or a hunk post-image
  * fragment and returns plain-data facts (types.ts). Never throws on bad input.
  */
+import type Parser from 'tree-sitter';
 import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
 import {
   firstTopLevelDefinitionLine,
@@ -149,8 +150,10 @@ function mergeRanges(rs: Range[]): Range[] {
  * no walk at all.
  */
 function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['era'], helpers: HelperIndex): FunctionFacts {
+  // The accessors keep the definition's text, not the mirror.
   const text = f.node.text;
   const at = f.node.startPosition;
+  const { name, synthetic } = f;
   let built: Pick<FunctionFacts, 'cfg' | 'labels'> | undefined;
   const build = (): Pick<FunctionFacts, 'cfg' | 'labels'> => {
     if (!built) {
@@ -159,7 +162,7 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
       const def = root.children.find((c) => c.type === 'function_definition');
       const body = def?.childForFieldName('body');
       const facts = new FunctionExtractor(
-        { name: f.name, node: def ?? root, body: body ?? def ?? root, synthetic: f.synthetic },
+        { name, node: def ?? root, body: body ?? def ?? root, synthetic },
         map,
         era,
         helpers,
@@ -169,9 +172,9 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
     return built;
   };
   const out: FunctionFacts = {
-    name: f.name,
+    name,
     range: map.range(f.node),
-    synthetic: f.synthetic,
+    synthetic,
     cfg: { entry: 0, exit: 1, nodes: [], edges: [] },
     gupCalls: [],
     lockOps: [],
@@ -232,16 +235,20 @@ function mergeFacts(a: CFacts, b: CFacts): CFacts {
 function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CFacts {
   const tree = parse(prep.text);
   const map = new PositionMapper(prep, text);
+  // Error-free bodies of top-level functions are not mirrored with the rest: those without mm identifiers never
+  // are (unanalysed), the others one at a time just before their extraction, so each body's mirror dies young.
   const lazy = new Set<SyntaxNode>();
+  const deferred = new Map<SyntaxNode, Parser.SyntaxNode>();
   const root = mirror(tree, prep.text, {
-    skipBody: (body, hasError) => {
-      if (!lazyBodies.enabled) return false;
+    skipBody: (body, native) => {
       const def = body.parent!;
       // Only functions collect() lists on their own (under top-level containers, no ERROR around), without errors.
       for (let p = def.parent; p; p = p.parent) if (p.type === 'ERROR' || !CONTAINERS.has(p.type)) return false;
       if (def.children.some((c) => c.hasError)) return false;
-      if (MM_BODY_RE.test(prep.text.slice(body.startIndex, body.endIndex)) || hasError()) return false;
-      lazy.add(body);
+      const node = native();
+      if (node.hasError) return false;
+      if (lazyBodies.enabled && !MM_BODY_RE.test(prep.text.slice(body.startIndex, body.endIndex))) lazy.add(body);
+      else deferred.set(body, node);
       return true;
     },
   });
@@ -260,7 +267,18 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
         functions.push(unanalysed(f, map, opts.era, helpers));
         continue;
       }
-      const facts = new FunctionExtractor(f, map, opts.era, helpers).run();
+      const native = deferred.get(f.body);
+      let facts: FunctionFacts;
+      if (native) {
+        const placeholder = f.body;
+        const body = mirrorFrom(native.walk(), root.src, { clean: true });
+        placeholder.parent!.replaceChild(placeholder, body);
+        try {
+          facts = new FunctionExtractor({ ...f, body }, map, opts.era, helpers).run();
+        } finally {
+          body.parent!.replaceChild(body, placeholder);
+        }
+      } else facts = new FunctionExtractor(f, map, opts.era, helpers).run();
       if (f.node.type === 'compound_statement') {
         // Macro-defined function: extend the range to the macro header.
         const header = f.node.previousNamedSibling;

@@ -180,6 +180,7 @@ const NOT_NAMES = new Set(['if', 'else', 'while', 'for', 'do', 'switch', 'return
 /** A complete function definition header (type, name, parameter list), not a statement that happens to parse as one. */
 function isDefinitionHeader(header: string): boolean {
   if (!/\w\s*\(/.test(header) || /[;{}=]/.test(header) || header.trimStart().startsWith('#')) return false;
+  if (/^\s*(?:if|else|while|for|switch|do|return)\b/.test(header)) return false;
   const root = parser().parse(preprocess(header) + ' {}\n').rootNode;
   if (root.hasError || root.namedChildCount !== 1) return false;
   const def = root.namedChildren[0]!;

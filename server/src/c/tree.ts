@@ -26,6 +26,8 @@ export interface Point {
 /** The parsed text and its line starts (computed on first use). */
 export class Source {
   private starts?: number[];
+  /** Node ids are unique across every mirror of this source (a body mirrored later is grafted into the tree). */
+  nextId = 1;
   /** baseRow / baseColumn: where the text starts in the coordinates positions are reported in (a re-parsed slice). */
   constructor(readonly text: string, private readonly baseRow = 0, private readonly baseColumn = 0) {}
 
@@ -114,6 +116,16 @@ export class Node {
     return this.children[this.children.length - 1] ?? null;
   }
 
+  /** Puts `next` in the place of the child `old` (a body mirrored on its own, or back its placeholder). */
+  replaceChild(old: Node, next: Node): void {
+    const i = this.children.indexOf(old);
+    if (i < 0) return;
+    this.children[i] = next;
+    next.parent = this;
+    next.field = old.field;
+    this.named = undefined;
+  }
+
   childForFieldName(name: string): Node | null {
     for (const c of this.children) if (c.field === name) return c;
     return null;
@@ -157,10 +169,10 @@ const ANY_LEAF = info !== undefined;
 export interface MirrorOptions {
   /**
    * Asked for each function body (compound_statement under a function_definition) before descending into it,
-   * with the body's indices set; `hasError` asks tree-sitter about the body. True: the body is mirrored as a
-   * childless node (its text and range are right, its children are not there).
+   * with the body's indices set; `native` is tree-sitter's node for it. True: the body is mirrored as a childless
+   * node (its text and range are right, its children are not there: mirror them later from native().walk()).
    */
-  skipBody?: (body: Node, hasError: () => boolean) => boolean;
+  skipBody?: (body: Node, native: () => Parser.SyntaxNode) => boolean;
   /**
    * The tree has no error (root hasError false): no MISSING node anywhere, so anonymous tokens (keywords and
    * punctuation; their text is their type, except the `#…` preprocessor aliases) end at start + type length.
@@ -171,7 +183,6 @@ export interface MirrorOptions {
 /** A cursor over the subtree to mirror (tree.walk() or node.walk()). */
 export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOptions = {}): Node {
   const skipBody = opts.skipBody;
-  let nextId = 1;
   const make = (parent: Node | null): Node => {
     const tid = c.nodeTypeId;
     let type = typeNames[tid];
@@ -180,7 +191,7 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
       typeNames[tid] = type;
       typeNamed[tid] = c.nodeIsNamed;
     }
-    const n = new Node(src, nextId++, type, typeNamed[tid]!, false);
+    const n = new Node(src, src.nextId++, type, typeNamed[tid]!, false);
     if (parent) {
       n.parent = parent;
       if (!WITH_FIELDS || WITH_FIELDS.has(parent.type)) {
@@ -234,7 +245,7 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
   for (;;) {
     const skip =
       skipBody !== undefined && cur.field === 'body' && cur.type === 'compound_statement' && cur.parent?.type === 'function_definition' &&
-      ((cur.startIndex = c.startIndex), (cur.endIndex = c.endIndex), skipBody(cur, () => c.currentNode.hasError));
+      ((cur.startIndex = c.startIndex), (cur.endIndex = c.endIndex), skipBody(cur, () => c.currentNode));
     const token = ANY_LEAF && (!cur.isNamed || LEAF_TYPES.has(cur.type));
     if (!skip && !token && c.gotoFirstChild()) {
       cur = make(cur);
