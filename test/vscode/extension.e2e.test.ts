@@ -222,8 +222,18 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
     t.diagnostic(`problems panel: ${problems.replace(/\s+/g, ' ').slice(0, 300)}`);
     assert.match(problems, /truncated hunk: header declares 7 old \/ 6 new lines/);
     assert.match(problems, new RegExp(TRUNCATED.replace('.', '\\.')));
+    assert.match(problems, /kernel-mm-lens\W*truncated-hunk\b/, 'the problem comes from our server, code truncated-hunk');
     step('truncated-hunk problem listed');
     await shot('problems');
+
+    // ── the logs: activated, no error from the client or the server ─────────────────────────────────────────────
+    const logs = join(dirs.userDataDir, 'logs');
+    const hostLog = findFiles(logs, /^(remote)?exthost\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n');
+    assert.match(hostLog, /_doActivateExtension kernel-mm-lens\.kernel-mm-lens\b/, 'the extension host activated Kernel MM Lens');
+    assert.doesNotMatch(hostLog, /kernel-mm-lens\.kernel-mm-lens.*(failed|error)/i);
+    const ourLogs = findFiles(logs, /^Kernel MM Lens\.log$/);
+    assert.ok(ourLogs.length > 0, 'the "Kernel MM Lens" log channel exists');
+    for (const f of ourLogs) assert.doesNotMatch(readFileSync(f, 'utf8'), /\[(error|warning)\]/, `${f} has no errors or warnings`);
     ok = true;
   } finally {
     if (!ok) {
