@@ -11,6 +11,8 @@
  *    end of preproc_* nodes (a hidden newline token ends them);
  *  - hasError: inner ERROR node, MISSING node, or a child with an error (tree-sitter's error cost is a sum over
  *    children; an ERROR leaf has none);
+ *  - in an error-free tree, bounds of keyword / punctuation / identifier tokens: from the end of the previous
+ *    token, skipping whitespace (the only hidden tokens of tree-sitter-c are newlines), checked against the text;
  *  - positions: from the index and a line-start table of the parsed text. The binding parses JS strings as
  *    UTF-16, so indices AND columns are UTF-16 code units, and rows count '\n' only, like tree-sitter.
  * The Node class offers the subset of the SyntaxNode API the extractor uses, with the same meaning.
@@ -165,6 +167,12 @@ const LEAF_TYPES: Set<string> = info
   ? new Set(info.filter((i) => i.named && !i.fields && !('children' in i) && !('subtypes' in i)).map((i) => i.type))
   : new Set();
 const ANY_LEAF = info !== undefined;
+/** Tokens matching tree-sitter-c's identifier pattern (ASCII part: [A-Za-z_$][A-Za-z0-9_$]*). */
+const IDENT_TYPES = new Set(['identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type']);
+
+function isIdentChar(ch: number): boolean {
+  return (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57) || ch === 95 || ch === 36;
+}
 
 export interface MirrorOptions {
   /**
@@ -211,13 +219,51 @@ export function mirrorFrom(c: Parser.TreeCursor, src: Source, opts: MirrorOption
     return n;
   };
   const clean = opts.clean === true;
-  const leaf = (n: Node): Node => {
-    const s = c.startIndex;
+  const text = src.text;
+  /** End of the last leaf: in an error-free tree, only whitespace (and comments, which are nodes) lies between tokens. */
+  let pos = c.startIndex;
+  const skipWs = (i: number): number => {
+    for (;;) {
+      const ch = text.charCodeAt(i);
+      if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 11 || ch === 12) i++;
+      else if (ch === 92 /* \\ */ && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10)))
+        i += text.charCodeAt(i + 1) === 10 ? 2 : 3;
+      else return i;
+    }
+  };
+  /** Token bounds without asking tree-sitter, when the text at the next token start confirms them; else undefined. */
+  const derive = (n: Node): boolean => {
+    if (!n.isNamed) {
+      if (n.type.charCodeAt(0) === 35 /* # */) return false; // `#  include` is aliased to '#include'
+      const s = skipWs(pos);
+      if (!text.startsWith(n.type, s)) return false;
+      n.startIndex = s;
+      n.endIndex = s + n.type.length;
+      return true;
+    }
+    if (!IDENT_TYPES.has(n.type)) return false;
+    const s = skipWs(pos);
+    const first = text.charCodeAt(s);
+    if (!isIdentChar(first) || (first >= 48 && first <= 57)) return false;
+    let e = s + 1;
+    while (isIdentChar(text.charCodeAt(e))) e++;
+    const stop = text.charCodeAt(e);
+    if (stop >= 128 || stop === 92) return false; // non-ASCII letters, \u escapes: ask tree-sitter
     n.startIndex = s;
+    n.endIndex = e;
+    return true;
+  };
+  const leaf = (n: Node): Node => {
     if (clean) {
-      n.endIndex = !n.isNamed && n.type.charCodeAt(0) !== 35 /* # */ ? s + n.type.length : c.endIndex;
+      if (!derive(n)) {
+        n.startIndex = c.startIndex;
+        n.endIndex = c.endIndex;
+      }
+      pos = n.endIndex;
       return n;
     }
+    const s = c.startIndex;
+    n.startIndex = s;
     const e = c.endIndex;
     n.endIndex = e;
     if (s === e && c.nodeIsMissing) {
