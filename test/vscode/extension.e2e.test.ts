@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -245,7 +245,7 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
       if (server) t.diagnostic(`code-server log:\n${tail(server.logPath)}`);
       for (const f of findFiles(join(dirs.userDataDir, 'logs'), /Kernel MM Lens|exthost\.log$|remoteexthost\.log$/)) {
         t.diagnostic(`${f}:\n${tail(f, 3_000)}`);
-        copyFileSync(f, join(shots, basename(f)));
+        saveCopy(f, join(shots, basename(f)));
       }
     }
     const leftovers: string[] = [];
@@ -254,15 +254,29 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
     if (server) leftovers.push(...(await server.stop()));
     leftovers.push(...(await killMarked(marker)));
     if (leftovers.length > 0) t.diagnostic(`killed leftover processes: ${leftovers.join('; ')}`);
-    // Kept: everything with MMLENS_E2E_KEEP; the screenshots and logs after a failure; nothing after a success.
+    // Kept: everything with MMLENS_E2E_KEEP; the screenshots (and logs) in MMLENS_E2E_SCREENSHOTS or after a failure.
     if (process.env.MMLENS_E2E_KEEP) t.diagnostic(`kept ${tmp}`);
-    else if (ok && !process.env.MMLENS_E2E_SCREENSHOTS) rmSync(tmp, { recursive: true, force: true });
     else {
-      for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home, workspace]) rmSync(d, { recursive: true, force: true });
-      t.diagnostic(`screenshots in ${shots}`);
+      const keepShots = !ok || Boolean(process.env.MMLENS_E2E_SCREENSHOTS);
+      if (!ok && server) saveCopy(server.logPath, join(shots, 'code-server.log'));
+      for (const name of readdirSync(tmp)) {
+        const p = join(tmp, name);
+        if (!(keepShots && p === shots)) rmSync(p, { recursive: true, force: true });
+      }
+      if (!keepShots || shots !== join(tmp, 'screenshots')) rmSync(tmp, { recursive: true, force: true });
+      if (keepShots) t.diagnostic(`screenshots in ${shots}`);
     }
   }
 });
+
+/** Copies a log next to the screenshots of a failed run; a missing log is not a second failure. */
+function saveCopy(from: string, to: string): void {
+  try {
+    copyFileSync(from, to);
+  } catch {
+    // nothing to keep
+  }
+}
 
 // ── workbench helpers ────────────────────────────────────────────────────────────────────────────────────────────
 
