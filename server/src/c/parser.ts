@@ -67,17 +67,17 @@ function nextNonSpace(text: string, i: number): string {
 export function preprocess(text: string): string {
   let out = text.replace(BLANK_RE, (m) => ' '.repeat(m.length));
   if (/__acquires|__releases|__must_hold/.test(out)) {
-    const chars = out.split('');
+    const edits: [number, string][] = [];
     for (const m of out.matchAll(BLANK_CALL_RE)) {
       const open = m.index + m[0].length - 1;
       const close = matchParen(out, open, 400);
       if (close < 0) continue;
-      for (let i = m.index; i <= close; i++) if (chars[i] !== '\n') chars[i] = ' ';
+      edits.push([m.index, out.slice(m.index, close + 1).replace(/[^\n]/g, ' ')]);
     }
-    out = chars.join('');
+    out = applyEdits(out, edits);
   }
   if (!out.includes('for_each')) return out;
-  const chars = out.split('');
+  const edits: [number, string][] = [];
   for (const m of out.matchAll(FOR_EACH_RE)) {
     const name = m[1]!;
     const start = m.index;
@@ -92,10 +92,23 @@ export function preprocess(text: string): string {
     if (close < 0) continue;
     const next = nextNonSpace(out, close + 1);
     if (next === ';' || next === '' || next === ',' || next === ')') continue;
-    const repl = 'while' + ' '.repeat(name.length - 5);
-    for (let i = 0; i < name.length; i++) chars[start + i] = repl[i]!;
+    edits.push([start, 'while' + ' '.repeat(name.length - 5)]);
   }
-  return chars.join('');
+  return applyEdits(out, edits);
+}
+
+/** Same-length replacements at increasing, non-overlapping offsets (later overlapping ones are dropped). */
+function applyEdits(text: string, edits: [number, string][]): string {
+  if (edits.length === 0) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (const [i, r] of edits) {
+    if (i < at) continue;
+    parts.push(text.slice(at, i), r);
+    at = i + r.length;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 export interface Prepared {
