@@ -4,7 +4,7 @@ import { isDiffStart, parseDiff } from './diff';
 import { ISSUE_CODES, type IssueSink } from './issues';
 import { parsePerson } from './mail';
 import { type BLine, positionInLine } from './source';
-import type { Diffstat, DocPosition, FileDiff, Person, ShortlogEntry, Trailer } from './types';
+import type { Diffstat, DocPosition, FileDiff, Patch, Person, ShortlogEntry } from './types';
 import { parseTrailers } from './trailers';
 
 export interface InBodyHeaders {
@@ -13,16 +13,10 @@ export interface InBodyHeaders {
   subject?: { text: string; position: DocPosition };
 }
 
-export interface PatchBody {
+/** What the body of a patch mail yields: the Patch fields it fills, the in-body headers, and whether it has a diff. */
+export interface PatchBody
+  extends Pick<Patch, 'message' | 'description' | 'messagePosition' | 'trailers' | 'notes' | 'baseCommit' | 'diffstat' | 'files'> {
   inBody: InBodyHeaders;
-  message: string;
-  description: string;
-  messagePosition: DocPosition;
-  trailers: Trailer[];
-  notes: string;
-  baseCommit: { sha: string; position: DocPosition } | null;
-  diffstat: Diffstat | null;
-  files: FileDiff[];
   hasDiff: boolean;
 }
 
