@@ -84,3 +84,34 @@ test('C file without any mm identifier is not parsed (a kernel tree is mostly su
   assert.equal(g.parsed, true);
   assert.equal(g.facts.functions[0].lockOps.length, 2);
 });
+
+test('series: after a patch that does not apply, later patches to that file fall back to fragments with the reason', () => {
+  const hunk = (from: string, to: string): string =>
+    `diff --git a/mm/qux.c b/mm/qux.c\n--- a/mm/qux.c\n+++ b/mm/qux.c\n@@ -10,3 +10,3 @@ static int qux_pin(unsigned long uaddr, int nr, struct page **pages)\n \tdown_read(&mm->mmap_sem);\n-\t${from}\n+\t${to}\n \tup_read(&mm->mmap_sem);\n`;
+  const mail = (k: number, body: string): string =>
+    `From 000000000000000000000000000000000000000${k} Mon Sep 17 00:00:00 2001\nFrom: Test Author <test@example.org>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\nSubject: [PATCH ${k}/2] mm/qux: step ${k}\n\nStep ${k}.\n\nSigned-off-by: Test Author <test@example.org>\n---\n${body}-- \n2.43.0\n\n`;
+  // Patch 1 expects FOLL_FORCE where the tree has FOLL_WRITE: it does not apply. Patch 2 applies on top of patch 1's
+  // post-image, which the tree never had; it must not be applied to the stale original text.
+  const series =
+    mail(1, hunk('ret = get_user_pages(uaddr, nr, FOLL_FORCE, pages, NULL);', 'ret = get_user_pages(uaddr, nr, FOLL_WRITE, pages, NULL);')) +
+    mail(2, hunk('ret = get_user_pages(uaddr, nr, FOLL_WRITE, pages, NULL);', 'ret = get_user_pages(uaddr, nr, FOLL_WRITE | FOLL_FORCE, pages, NULL);'));
+  const f = factsForPatchInput(series, '/nonexistent/s.mbox', { tree: join(FIX, 'tree') });
+  const [p1, p2] = f.patches.map((p) => p.files[0].post!);
+  assert.equal(p1.mode, 'fragments');
+  assert.match(p1.note ?? '', /^does not apply to the tree: hunk #1/);
+  assert.equal(p2.mode, 'fragments');
+  assert.match(p2.note ?? '', /^an earlier patch of the series did not apply to it \(does not apply to the tree: hunk #1/);
+});
+
+test('tree paths: ../ in a patch path never reads outside the tree, not even a sibling with the same prefix', () => {
+  const read: string[] = [];
+  const patch = 'diff --git a/../tree2/x.c b/../tree2/x.c\n--- a/../tree2/x.c\n+++ b/../tree2/x.c\n@@ -1,1 +1,1 @@\n-int a;\n+int b;\n';
+  factsForPatchInput(patch, '/nonexistent/p.patch', {
+    tree: '/srv/tree',
+    readTreeFile: (p) => {
+      read.push(p);
+      return 'int a;\n';
+    },
+  });
+  assert.deepEqual(read, []);
+});

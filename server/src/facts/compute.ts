@@ -5,7 +5,7 @@
  * otherwise every hunk is parsed alone as a fragment around its `@@` function context.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
 import type { CFacts, Range } from '../c/types';
@@ -58,22 +58,38 @@ const defaultReadTreeFile = (p: string): string | undefined => {
   }
 };
 
-/** The files of the tree as the series changes them: patch k sees the results of patches 1..k-1. */
+/**
+ * The files of the tree as the series changes them: patch k sees the results of patches 1..k-1. A file an earlier
+ * patch failed to apply to is unknown from then on: later patches must not apply onto its stale text.
+ */
 class VirtualTree {
   private readonly changed = new Map<string, string | null>();
+  private readonly unknown = new Map<string, string>();
+  private readonly root: string | undefined;
   constructor(
-    private readonly root: string | undefined,
+    root: string | undefined,
     private readonly read: (absPath: string) => string | undefined,
-  ) {}
+  ) {
+    this.root = root === undefined ? undefined : resolve(root);
+  }
   get(path: string): string | undefined {
+    if (this.unknown.has(path)) return undefined;
     if (this.changed.has(path)) return this.changed.get(path) ?? undefined;
     if (!this.root) return undefined;
     const abs = resolve(this.root, path);
-    if (!abs.startsWith(resolve(this.root))) return undefined; // '../' in a patch path never leaves the tree
+    if (!abs.startsWith(this.root + sep)) return undefined; // '../' in a patch path never leaves the tree
     return this.read(abs);
   }
   set(path: string, text: string | null): void {
+    this.unknown.delete(path);
     this.changed.set(path, text);
+  }
+  /** Why the file's content is unknown (an earlier patch did not apply to it), if it is. */
+  whyUnknown(path: string): string | undefined {
+    return this.unknown.get(path);
+  }
+  markUnknown(path: string, why: string): void {
+    this.unknown.set(path, why);
   }
 }
 
@@ -126,7 +142,8 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
   };
   const oldText = file.oldPath === null ? '' : tree.get(file.oldPath);
   let applied: ReturnType<typeof applyFileDiff> | undefined;
-  let note = treeRoot ? `${file.oldPath} is not in the tree ${treeRoot}` : 'no kernel tree to read the file from';
+  const unknownWhy = file.oldPath === null ? undefined : tree.whyUnknown(file.oldPath);
+  let note = unknownWhy ?? (treeRoot ? `${file.oldPath} is not in the tree ${treeRoot}` : 'no kernel tree to read the file from');
   if (oldText !== undefined && !file.binary) {
     applied = applyFileDiff(oldText, file);
     if (!applied.ok) note = `does not apply to the tree: ${applied.reason}`;
@@ -136,6 +153,10 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
   if (applied?.ok) {
     if (file.oldPath !== null && file.newPath !== file.oldPath) tree.set(file.oldPath, null);
     if (file.newPath !== null) tree.set(file.newPath, applied.text);
+  } else if (oldText !== undefined || file.binary) {
+    // The file was there but this patch did not apply to it: its content after this patch is unknown.
+    const why = `an earlier patch of the series did not apply to it (${note})`;
+    for (const p of [file.oldPath, file.newPath]) if (p !== null) tree.markUnknown(p, why);
   } else if (file.newPath !== null && file.newPath !== file.oldPath) {
     tree.set(file.newPath, null);
   }
