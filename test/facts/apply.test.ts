@@ -47,3 +47,11 @@ test('apply: a new file is created from an empty pre-image', () => {
   assert.ok(r.ok);
   assert.equal(r.text, 'int a;\nint b;\n');
 });
+
+test('apply: a hunk header claiming line 200,000,000 still finds its pre-image near the start (search clamped into the file)', () => {
+  const doc = parsePatchDocument('diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -200000000,2 +200000000,2 @@\n int a;\n-int b;\n+int c;\n');
+  const r = applyFileDiff('int z;\nint a;\nint b;\n', doc.patches[0].files[0]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.hunks, [{ hunk: 0, oldAt: 1, newAt: 1, offset: -199999998 }]);
+  assert.equal(r.text, 'int z;\nint a;\nint c;\n');
+});

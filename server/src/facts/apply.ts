@@ -46,10 +46,11 @@ function matchesAt(lines: string[], at: number, pre: string[]): boolean {
   return true;
 }
 
-/** Nearest line ≥ minAt where pre matches, searching outward from want. */
-function findPreImage(lines: string[], pre: string[], want: number, minAt: number): number {
-  if (pre.length === 0) return Math.max(minAt, Math.min(want, lines.length));
-  const limit = Math.max(lines.length, want) + 1;
+/** Nearest line ≥ minAt where pre matches, searching outward from want (clamped into the file: a hunk header can claim any line). */
+function findPreImage(lines: string[], pre: string[], wantRaw: number, minAt: number): number {
+  const want = Math.min(Math.max(wantRaw, minAt), lines.length);
+  if (pre.length === 0) return want;
+  const limit = lines.length + 1;
   for (let d = 0; d <= limit; d++) {
     const down = want + d;
     if (down >= minAt && matchesAt(lines, down, pre)) return down;
