@@ -1,20 +1,10 @@
 // Pre-image (context + '-') and post-image (context + '+') of a hunk, with (line, column) mapping to the document.
+import { columnToDocument } from './source';
 import type { DiffLine, DocPosition, Hunk, HunkImage } from './types';
 
 /** Document position of a text column of a diff line (column 0 is the char after the ' '/'+'/'-' prefix). */
 export function diffLineColumnToDocument(dl: DiffLine, column: number): DocPosition {
-  if (dl.approximate) return { line: dl.position.line, column: dl.position.column };
-  const segs = dl.segments;
-  if (!segs || segs.length === 0) return { line: dl.position.line, column: dl.position.column + 1 + column };
-  let lo = 0;
-  let hi = segs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (segs[mid].fromColumn <= column) lo = mid;
-    else hi = mid - 1;
-  }
-  const s = segs[lo];
-  return { line: s.position.line, column: s.position.column + Math.max(0, column - s.fromColumn) };
+  return columnToDocument(dl.position, dl.segments, dl.approximate, column, 1);
 }
 
 /** Text column of a diff line at a document position, or null when the position is not in the line's text. */

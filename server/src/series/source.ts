@@ -43,22 +43,30 @@ export interface BLine {
   approximate?: boolean;
 }
 
-/** Document position of a column of a body line. */
-export function positionInLine(b: BLine, column: number): DocPosition {
-  if (b.approximate) return { line: b.pos.line, column: b.pos.column };
-  const segs = b.segments;
-  if (!segs || segs.length === 0) return { line: b.pos.line, column: b.pos.column + column };
+/**
+ * Document position of `column` of a decoded line whose column 0 is at `pos` (plus `offset` columns when the mapping is
+ * the identity, e.g. 1 for the ' '/'+'/'-' prefix of a diff line): through the segments of a non-identity mapping
+ * (quoted-printable), or `pos` itself for an approximate (base64) line.
+ */
+export function columnToDocument(pos: DocPosition, segments: ColumnSegment[] | undefined, approximate: boolean | undefined, column: number, offset = 0): DocPosition {
+  if (approximate) return { line: pos.line, column: pos.column };
+  if (!segments || segments.length === 0) return { line: pos.line, column: pos.column + offset + column };
   // Binary search for the last segment starting at or before column.
   let lo = 0;
-  let hi = segs.length - 1;
+  let hi = segments.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (segs[mid].fromColumn <= column) lo = mid;
+    if (segments[mid].fromColumn <= column) lo = mid;
     else hi = mid - 1;
   }
-  const s = segs[lo];
+  const s = segments[lo];
   const delta = column - s.fromColumn;
   return { line: s.position.line, column: s.position.column + (delta > 0 ? delta : 0) };
+}
+
+/** Document position of a column of a body line. */
+export function positionInLine(b: BLine, column: number): DocPosition {
+  return columnToDocument(b.pos, b.segments, b.approximate, column);
 }
 
 /** Segments of a body line shifted so that column 0 of the result is column `shift` of the line. */
