@@ -6,7 +6,7 @@
 
 import type { MmState } from '../model';
 import type { HandleUserfaultDecision, UffdCtx } from '../uffd';
-import type { FaultAttempt, Metrics, TaskOutcome, TraceEvent } from '../result';
+import type { Metrics, TaskOutcome, TaskResult, TraceEvent } from '../result';
 import type { Scenario } from '../scenario/types';
 
 export type LockMode = 'read' | 'write';
@@ -179,14 +179,8 @@ export interface StaticInfo {
   mode: 'timed' | 'explore';
 }
 
-export interface TaskStats {
-  attempts: FaultAttempt[];
-  faults: number;
-  retries: number;
-  blockedInUffd: number;
-  ioWait: number;
-  lockWait: number;
-  endTime: number;
+/** A task's result fields (result.ts) while it runs, plus when and on what it is blocked. */
+export interface TaskStats extends Omit<TaskResult, 'id' | 'outcome'> {
   blockSince: number;
   blockKind: Block['k'] | null;
 }

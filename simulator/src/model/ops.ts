@@ -24,6 +24,7 @@ import {
   ownMm,
   dropPageRef,
   findVma,
+  makeVma,
   pageAlign,
   pteKey,
   vmaPageSize,
@@ -212,20 +213,19 @@ export function mmap(mm: MmState, spec: MmapSpec, features: CtxFeatureMap = {}, 
     if (a === undefined) return fail(mm, 'ENOMEM');
     addr = a;
   }
-  const prot: Prot = { read: true, write: true, exec: false, ...spec.prot };
-  const shared = spec.shared ?? spec.type === 'shmem';
-  const v: Vma = {
-    start: addr,
-    end: addr + len,
-    type: spec.type,
-    shared,
-    prot,
-    mayWrite: spec.mayWrite ?? true,
-    locked: spec.locked ?? false,
-    pgoff: spec.pgoff ?? 0,
-  };
-  if (spec.object !== undefined) v.object = spec.object;
-  out.vmas.push(v);
+  out.vmas.push(
+    makeVma({
+      start: addr,
+      len,
+      type: spec.type,
+      shared: spec.shared,
+      prot: spec.prot,
+      mayWrite: spec.mayWrite,
+      locked: spec.locked,
+      object: spec.object,
+      pgoff: spec.pgoff,
+    }),
+  );
   out.vmas.sort((a, b) => a.start - b.start);
   normalizeVmas(out);
   return { mm: out, errno: null, addr, changed: [{ start: addr, end: addr + len }], events };
