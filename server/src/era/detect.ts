@@ -256,3 +256,16 @@ export function resolveEra(input: EraDetectInput): EraResolution {
   }
   return { era: NEWEST_ERA, source: { kind: 'default' } };
 }
+
+/**
+ * The eras a resolution allows, as "major.minor" bounds: hints give a range (clamped to the eras the spec covers),
+ * anything else a single era.
+ */
+export function eraRangeOf(r: EraResolution): { from: string; to: string } {
+  if (r.source.kind !== 'patch-hints' || !r.bounds) return { from: formatEra(r.era), to: formatEra(r.era) };
+  const clamp = (e: Era): Era => (compareEra(e, OLDEST_ERA) < 0 ? OLDEST_ERA : compareEra(e, NEWEST_ERA) > 0 ? NEWEST_ERA : e);
+  let from = clamp(r.bounds.lower ?? OLDEST_ERA);
+  const to = clamp(r.bounds.upper ?? NEWEST_ERA);
+  if (compareEra(from, to) > 0) from = to;
+  return { from: formatEra(from), to: formatEra(to) };
+}

@@ -9,7 +9,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
 import type { CFacts, Range } from '../c/types';
-import { findMakefileEra, resolveEra } from '../era/detect';
+import { eraRangeOf, findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
 import type { FileDiff, Patch, PatchDocument } from '../series/types';
 import { applyFileDiff, SOURCE_SHIFT } from './apply';
@@ -25,7 +25,9 @@ export interface FactsOptions {
 }
 
 function eraInfo(r: ReturnType<typeof resolveEra>): EraInfo {
-  return { era: formatEra(r.era), source: describeEraSource(r.source), sourceKind: r.source.kind };
+  const e = formatEra(r.era);
+  const range = r.source.kind === 'patch-hints' ? eraRangeOf(r) : { from: e, to: e };
+  return { era: e, source: describeEraSource(r.source), sourceKind: r.source.kind, range };
 }
 
 export function isCPath(p: string | null): boolean {

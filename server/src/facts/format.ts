@@ -3,7 +3,7 @@
  * compilers print them; the JSON output keeps the 0-based positions of the facts model.
  */
 import type { ArgFact, CFacts, FunctionFacts, GupCallFact, RetryLoopFact } from '../c/types';
-import type { CFileFacts, ChangeKind, InputFacts, PatchDocumentFacts, SideFacts } from './types';
+import type { CFileFacts, ChangeKind, EraInfo, InputFacts, PatchDocumentFacts, SideFacts } from './types';
 
 type LineNote = (fileLine0: number) => string;
 
@@ -101,7 +101,7 @@ function patchDocLines(d: PatchDocumentFacts): string[] {
       ? `mbox series${d.series ? `, v${d.series.version}` : ''}, ${d.patches.length} patch(es)${d.cover ? ', cover letter' : ''}`
       : `${d.documentKind}, ${d.patches.length} patch(es)`;
   out.push(`${d.path}: ${what}`);
-  out.push(`  era ${d.era.era} from ${d.era.source}${d.tree ? `; files read from ${d.tree}` : ''}`);
+  out.push(`  ${describeEraInfo(d.era)}${d.tree ? `; files read from ${d.tree}` : ''}`);
   if (d.series?.missing.length) out.push(`  series is missing patch(es) ${d.series.missing.join(', ')}`);
   if (d.series?.duplicates.length) out.push(`  series has duplicate patch number(s) ${d.series.duplicates.join(', ')}`);
   for (const i of d.issues) out.push(`  ${i.severity} ${i.code} at line ${i.position.line + 1}: ${i.message}`);
@@ -122,9 +122,16 @@ function patchDocLines(d: PatchDocumentFacts): string[] {
 
 function cFileLines(c: CFileFacts): string[] {
   const body = cFactsLines(c.facts, () => '', '  ');
-  return [`${c.path}: C, era ${c.era.era} from ${c.era.source}`, ...(body.length ? body : ['  no GUP, lock, fault or retry facts'])];
+  return [`${c.path}: C, ${describeEraInfo(c.era)}`, ...(body.length ? body : ['  no GUP, lock, fault or retry facts'])];
 }
 
 export function formatFacts(f: InputFacts): string {
   return (f.kind === 'c' ? cFileLines(f) : patchDocLines(f)).join('\n') + '\n';
+}
+
+/** "era 6.8 from Makefile …", or for a range from hints "era 3.18–5.7 from hints in the code: …". */
+export function describeEraInfo(e: EraInfo): string {
+  const r = e.range;
+  const v = r.from === r.to ? r.from : `${r.from}–${r.to}`;
+  return `era ${v} from ${e.source}`;
 }

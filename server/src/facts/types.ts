@@ -14,6 +14,11 @@ export interface EraInfo {
   /** Human-readable source: "Makefile VERSION/PATCHLEVEL (…)", "hints in the code: …", "default (…)". */
   source: string;
   sourceKind: 'setting' | 'makefile' | 'patch-hints' | 'default';
+  /**
+   * Every era the result may be for: from = to for a setting, a Makefile or the default; from hints, the bounds
+   * they allow (e.g. "mmap_sem field" alone: 3.18–5.7). Era-gated rules fire only when every era of it agrees.
+   */
+  range: { from: string; to: string };
 }
 
 export interface CFileFacts {

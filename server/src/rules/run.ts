@@ -1,0 +1,135 @@
+/**
+ * Runs the rule catalogue over facts: per function, per rule, per era of the document's range (a finding is kept
+ * when every era of the range yields it: "fire only when the verdict is the same for every era in the range").
+ * Never throws: a rule that fails is reported as an internal error and the others still run.
+ */
+import { compareEra, formatEra } from '../../../common/era';
+import type { CFacts, FunctionFacts, Range } from '../c/types';
+import { erasBetween, formatRange, rangeInside, type DocumentEras } from './eras';
+import { RULES } from './registry';
+import type { Finding, Rule, RuleContext, RuleFinding } from './types';
+
+export interface RuleSelection {
+  /** Only these rule ids (default: all). */
+  only?: string[];
+  /** Never these rule ids. */
+  disable?: string[];
+  /** Highest tier run (default 3: all). */
+  maxTier?: 1 | 2 | 3;
+}
+
+export function selectRules(sel: RuleSelection = {}, all: readonly Rule[] = RULES): Rule[] {
+  return all.filter(
+    (r) =>
+      (!sel.only || sel.only.includes(r.id)) && !(sel.disable ?? []).includes(r.id) && r.tier <= (sel.maxTier ?? 3),
+  );
+}
+
+export interface CheckInput {
+  facts: CFacts;
+  path: string;
+  eras: DocumentEras;
+  /** Text of a 0-based file line; undefined when unknown. */
+  line: (n: number) => string | undefined;
+  /** The facts come from hunks without the file (functions rebuilt from fragments). */
+  fragment: boolean;
+  rules?: readonly Rule[];
+}
+
+export interface InternalError {
+  rule: string;
+  function: string;
+  message: string;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  internalErrors: InternalError[];
+}
+
+const key = (r: Range): string => `${r.start.line}:${r.start.column}-${r.end.line}:${r.end.column}`;
+
+function isUnderMm(path: string): boolean {
+  return /(?:^|\/)mm\/[^/]+$/.test(path.replace(/\\/g, '/'));
+}
+
+/** Normalised statement text of a line (whitespace collapsed), for fingerprints. */
+function normalise(s: string | undefined): string {
+  return (s ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** FNV-1a 32-bit, hex. */
+function hash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function hasFacts(fn: FunctionFacts): boolean {
+  if (fn.analysed === false) return false;
+  return fn.gupCalls.length + fn.lockOps.length + fn.faultCalls.length + fn.retryLoops.length + fn.flagUpdates.length + fn.signalChecks.length > 0;
+}
+
+/** Runs one rule on one function over the document's eras; returns the findings every era agrees on. */
+function runRule(rule: Rule, fn: FunctionFacts, input: CheckInput, base: Omit<RuleContext, 'era'>): RuleFinding[] {
+  const { eras } = input;
+  if (!rangeInside(eras.from, eras.to, rule.eras)) return [];
+  const list = erasBetween(eras.from, eras.to);
+  // The representative era's findings are the ones shown (its messages and fixes).
+  const rep = list.find((e) => compareEra(e, eras.era) === 0) ?? list[list.length - 1]!;
+  const shown = rule.check(fn, { ...base, era: rep });
+  if (shown.length === 0 || list.length === 1) return shown;
+  let keep = new Set(shown.map((f) => key(f.range)));
+  for (const e of list) {
+    if (e === rep) continue;
+    const here = new Set(rule.check(fn, { ...base, era: e }).map((f) => key(f.range)));
+    keep = new Set([...keep].filter((k) => here.has(k)));
+    if (keep.size === 0) return [];
+  }
+  const note = eras.fromHints
+    ? ` (holds for every era ${formatRange(eras.from, eras.to)} the code's hints allow)`
+    : '';
+  return shown.filter((f) => keep.has(key(f.range))).map((f) => ({ ...f, message: f.message + note }));
+}
+
+export function checkFacts(input: CheckInput, sel: RuleSelection = {}): CheckResult {
+  const rules = selectRules(sel, input.rules ?? RULES);
+  const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
+  const base: Omit<RuleContext, 'era'> = {
+    path: input.path,
+    inMm: isUnderMm(input.path),
+    file: input.facts,
+    line: input.line,
+    fragment: input.fragment,
+  };
+  for (const fn of input.facts.functions) {
+    if (!hasFacts(fn)) continue;
+    const seen = new Map<string, number>();
+    for (const rule of rules) {
+      let out: RuleFinding[];
+      try {
+        out = runRule(rule, fn, input, base);
+      } catch (e) {
+        internalErrors.push({ rule: rule.id, function: fn.name, message: (e as Error).message ?? String(e) });
+        continue;
+      }
+      for (const f of out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column)) {
+        const stmt = normalise(input.line(f.range.start.line));
+        const k = `${rule.id}\u0000${fn.name}\u0000${stmt}`;
+        const n = seen.get(k) ?? 0;
+        seen.set(k, n + 1);
+        findings.push({ ...f, rule: rule.id, severity: rule.severity, function: fn.name, fingerprint: hash(`${k}\u0000${n}`) });
+      }
+    }
+  }
+  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.rule.localeCompare(b.rule));
+  return { findings, internalErrors };
+}
+
+export function eraLabel(eras: DocumentEras): string {
+  return eras.fromHints ? formatRange(eras.from, eras.to) : formatEra(eras.era);
+}
