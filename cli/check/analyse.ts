@@ -7,13 +7,15 @@ import { MM_IDENTIFIERS_RE } from '../../server/src/facts/compute';
 import { checkCText } from '../../server/src/rules/check-c';
 import { checkPatchText } from '../../server/src/rules/check-patch';
 import type { RuleSelection } from '../../server/src/rules/run';
-import type { Finding } from '../../server/src/rules/types';
+import type { Finding, Rule } from '../../server/src/rules/types';
 import type { FileReport, ReportedFinding } from './report';
 
 export interface AnalyseOptions {
   era?: string;
   tree?: string;
   selection?: RuleSelection;
+  /** Rules to run instead of the registry's (tests; functions do not cross worker threads: in-process only). */
+  rules?: readonly Rule[];
 }
 
 function fromFinding(f: Finding): ReportedFinding {
@@ -51,7 +53,7 @@ export function analyseFile(path: string, kind: 'c' | 'patch', opts: AnalyseOpti
         // Cheap prefilter: nothing a rule looks at can be in this file.
         report.skippedNoMm = true;
       }
-      const r = checkCText(text, path, { ...(opts.era ? { era: opts.era } : {}), ...(opts.selection ? { selection: opts.selection } : {}) });
+      const r = checkCText(text, path, { ...(opts.era ? { era: opts.era } : {}), ...(opts.selection ? { selection: opts.selection } : {}), ...(opts.rules ? { rules: opts.rules } : {}) });
       report.era = r.facts.era;
       report.findings = r.findings.map(fromFinding);
       report.internalErrors = r.internalErrors;
@@ -61,6 +63,7 @@ export function analyseFile(path: string, kind: 'c' | 'patch', opts: AnalyseOpti
       ...(opts.era ? { era: opts.era } : {}),
       ...(opts.tree ? { tree: opts.tree } : {}),
       ...(opts.selection ? { selection: opts.selection } : {}),
+      ...(opts.rules ? { rules: opts.rules } : {}),
     });
     report.era = r.facts.era;
     report.internalErrors = r.internalErrors;
