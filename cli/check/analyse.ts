@@ -3,6 +3,7 @@
  * runs in-process or inside a worker thread (pool.ts). Never throws: failures become report errors.
  */
 import { readFileSync } from 'node:fs';
+import type { Era } from '../../common/era';
 import { MM_IDENTIFIERS_RE } from '../../server/src/facts/compute';
 import { checkCText } from '../../server/src/rules/check-c';
 import { checkPatchText } from '../../server/src/rules/check-patch';
@@ -17,6 +18,9 @@ export interface AnalyseOptions {
   /** Rules to run instead of the registry's (tests; functions do not cross worker threads: in-process only). */
   rules?: readonly Rule[];
 }
+
+/** Per thread: the Makefile above each directory, looked up once. */
+const makefileCache = new Map<string, { era: Era; path: string } | null>();
 
 function fromFinding(f: Finding): ReportedFinding {
   return {
@@ -49,11 +53,18 @@ export function analyseFile(path: string, kind: 'c' | 'patch', opts: AnalyseOpti
         return report;
       }
       const text = bytes.toString('utf8');
-      if (!MM_IDENTIFIERS_RE.test(text) && !opts.era) {
-        // Cheap prefilter: nothing a rule looks at can be in this file.
+      if (!MM_IDENTIFIERS_RE.test(text)) {
+        // Cheap prefilter: nothing a rule looks at can be in this file (no era lookup, no parse).
         report.skippedNoMm = true;
+        return report;
       }
-      const r = checkCText(text, path, { ...(opts.era ? { era: opts.era } : {}), ...(opts.selection ? { selection: opts.selection } : {}), ...(opts.rules ? { rules: opts.rules } : {}) });
+      const r = checkCText(text, path, {
+        ...(opts.era ? { era: opts.era } : {}),
+        ...(opts.selection ? { selection: opts.selection } : {}),
+        ...(opts.rules ? { rules: opts.rules } : {}),
+        sliceMm: true,
+        makefileCache,
+      });
       report.era = r.facts.era;
       report.findings = r.findings.map(fromFinding);
       report.internalErrors = r.internalErrors;

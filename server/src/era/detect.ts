@@ -190,7 +190,7 @@ const defaultRead: ReadFile = (p) => {
 /** Searches `from` (a file or directory) and its ancestors for a kernel top-level Makefile. */
 export function findMakefileEra(
   from: string,
-  opts: { stopAt?: string; readFile?: ReadFile } = {},
+  opts: { stopAt?: string; readFile?: ReadFile; cache?: Map<string, { era: Era; path: string } | null> } = {},
 ): { era: Era; path: string } | undefined {
   const read = opts.readFile ?? defaultRead;
   let dir = resolve(from);
@@ -200,14 +200,24 @@ export function findMakefileEra(
     dir = dirname(dir);
   }
   const stop = opts.stopAt ? resolve(opts.stopAt) : undefined;
+  // With a cache (whole-tree scans, no stopAt), every directory visited on the way up gets the answer.
+  const cache = stop ? undefined : opts.cache;
+  const visited: string[] = [];
+  const answer = (r: { era: Era; path: string } | undefined): { era: Era; path: string } | undefined => {
+    if (cache) for (const d of visited) cache.set(d, r ?? null);
+    return r;
+  };
   for (let i = 0; i < 64; i++) {
+    const hit = cache?.get(dir);
+    if (hit !== undefined) return answer(hit ?? undefined);
+    visited.push(dir);
     const path = join(dir, 'Makefile');
     const text = read(path);
     const e = text !== undefined ? parseMakefileVersion(text) : undefined;
-    if (e) return { era: e, path };
-    if (stop && dir === stop) return undefined;
+    if (e) return answer({ era: e, path });
+    if (stop && dir === stop) return answer(undefined);
     const parent = dirname(dir);
-    if (parent === dir) return undefined;
+    if (parent === dir) return answer(undefined);
     dir = parent;
   }
   return undefined;
@@ -223,6 +233,8 @@ export interface EraDetectInput {
   /** Text of the file or patch (for hints). */
   text?: string;
   readFile?: ReadFile;
+  /** Makefile lookups per directory (findMakefileEra's cache). */
+  makefileCache?: Map<string, { era: Era; path: string } | null>;
 }
 
 export interface EraResolution extends ResolvedEra {
@@ -239,7 +251,7 @@ export function resolveEra(input: EraDetectInput): EraResolution {
   const opts = read ? { readFile: read } : {};
   if (input.filePath) {
     const root = input.workspaceRoots?.find((r) => resolve(input.filePath!).startsWith(resolve(r)));
-    const found = findMakefileEra(input.filePath, { ...opts, ...(root ? { stopAt: root } : {}) });
+    const found = findMakefileEra(input.filePath, { ...opts, ...(root ? { stopAt: root } : {}), ...(input.makefileCache ? { cache: input.makefileCache } : {}) });
     if (found) return { era: found.era, source: { kind: 'makefile', path: found.path } };
   }
   for (const r of input.workspaceRoots ?? []) {

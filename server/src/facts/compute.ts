@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
+import { sliceToMmFunctions } from '../c/slice';
 import type { CFacts, Range } from '../c/types';
 import { eraRangeOf, findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
@@ -22,6 +23,13 @@ export interface FactsOptions {
   tree?: string;
   /** Reads a tree file; defaults to the file system. Returns undefined when absent. */
   readTreeFile?: (absPath: string) => string | undefined;
+  /**
+   * Whole-tree scans: parse only the top-level blocks that name an mm identifier (c/slice.ts; positions unchanged).
+   * Functions without mm identifiers are then absent from the facts.
+   */
+  sliceMm?: boolean;
+  /** Caches the Makefile found above each directory (whole-tree scans: one lookup per directory, not per file). */
+  makefileCache?: Map<string, { era: Era; path: string } | null>;
 }
 
 function eraInfo(r: ReturnType<typeof resolveEra>): EraInfo {
@@ -43,12 +51,13 @@ export const MM_IDENTIFIERS_RE =
   /\b(?:get_user_pages\w*|__get_user_pages\w*|get_user_page_vma_remote|pin_user_pages\w*|fixup_user_fault|mmap_sem|mmap_lock|mmap_(?:read|write)_\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|handle_mm_fault|VM_FAULT_RETRY|VM_FAULT_COMPLETED|FAULT_FLAG_\w+)\b/;
 
 export function factsForCFile(text: string, path: string, opts: FactsOptions = {}): CFileFacts {
-  const r = resolveEra({ setting: opts.era, filePath: path, text });
+  const r = resolveEra({ setting: opts.era, filePath: path, text, ...(opts.makefileCache ? { makefileCache: opts.makefileCache } : {}) });
   if (!MM_IDENTIFIERS_RE.test(text)) {
     const facts: CFacts = { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated: false };
     return { kind: 'c', path, era: eraInfo(r), facts, parsed: false };
   }
-  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era }), parsed: true };
+  const src = opts.sliceMm ? sliceToMmFunctions(text).text : text;
+  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(src, { era: r.era }), parsed: true };
 }
 
 const defaultReadTreeFile = (p: string): string | undefined => {
