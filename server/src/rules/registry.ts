@@ -4,6 +4,7 @@
  */
 import { forbiddenFlagCombination } from './rules/forbidden-flag-combination';
 import { retryClearsAllowRetry } from './rules/retry-clears-allow-retry';
+import { retryWithoutSignalCheck } from './rules/retry-without-signal-check';
 import { retryWithoutTried } from './rules/retry-without-tried';
 import type { Rule } from './types';
 
@@ -11,6 +12,7 @@ export const RULES: readonly Rule[] = [
   retryWithoutTried,
   forbiddenFlagCombination,
   retryClearsAllowRetry,
+  retryWithoutSignalCheck,
 ];
 
 export function ruleById(id: string): Rule | undefined {
