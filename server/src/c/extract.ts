@@ -3,6 +3,7 @@
  */
 import type { Era } from '../../../common/era';
 import { CfgBuilder, reachable } from './cfg';
+import type { FaultHelper } from './fault-helpers';
 import { gupSignatureFor, gupSignaturesWithArity, isGupFunction } from './gup-signatures';
 import type { PositionMapper, SyntaxNode } from './parser';
 import type {
@@ -71,6 +72,8 @@ export interface FunctionInput {
 export interface HelperIndex {
   /** Function name → does its body contain a signal check. */
   signalHelpers: Map<string, boolean>;
+  /** Local static functions that pass a parameter as handle_mm_fault's flags and return its result (fault-helpers.ts). */
+  faultHelpers?: Map<string, FaultHelper>;
 }
 
 /** Is `n` inside (or containing) an unparseable region? */
@@ -411,6 +414,10 @@ export class FunctionExtractor {
     if (!name) return;
     if (isGupFunction(name)) this.gup(c, name);
     if (name === 'handle_mm_fault' || name === 'fixup_user_fault') this.fault(c, name);
+    else {
+      const helper = this.helpers.faultHelpers?.get(name);
+      if (helper && name !== this.fn.name) this.fault(c, 'handle_mm_fault', { name, ...helper });
+    }
     if (RWSEM_OPS[name] || API_OPS[name] || name === 'lock_mm_and_find_vma' || name === 'lock_vma_under_rcu' ||
       name === 'vma_end_read' || name === 'release_fault_lock')
       this.lock(c, name);
@@ -488,12 +495,19 @@ export class FunctionExtractor {
     return this.era.major !== maj! ? this.era.major > maj! : this.era.minor >= min!;
   }
 
-  private fault(c: SyntaxNode, callee: 'handle_mm_fault' | 'fixup_user_fault'): void {
+  private fault(c: SyntaxNode, callee: 'handle_mm_fault' | 'fixup_user_fault', via?: FaultHelper & { name: string }): void {
     const nodes = argNodes(c);
     let flagsIdx = 2;
     let targetIdx = 0;
     let roles: ArgRole[] | undefined;
-    if (callee === 'fixup_user_fault') {
+    if (via) {
+      flagsIdx = via.flagsParam;
+      targetIdx = -1;
+    } else if (callee === 'handle_mm_fault' && nodes.length === 4 && !this.eraAtLeast('4.8') && !/regs/.test(nodes[3]!.text)) {
+      // ≤4.7: handle_mm_fault(mm, vma, address, flags).
+      flagsIdx = 3;
+      targetIdx = 1;
+    } else if (callee === 'fixup_user_fault') {
       const sig = gupSignatureFor('fixup_user_fault', this.era);
       roles = sig && sig.roles.length === nodes.length ? sig.roles : gupSignaturesWithArity(callee, nodes.length).at(-1)?.roles;
       flagsIdx = roles ? roles.indexOf('fault_flags') : -1;
@@ -507,6 +521,7 @@ export class FunctionExtractor {
       callee,
       range: this.map.range(c),
       args: this.args(c, roles),
+      ...(via ? { via: via.name } : {}),
       ...(flagsNode ? { flagsExpr: flagsNode.text } : {}),
       flagNames: fl.names,
       flagVars: flagsNode ? uniq(flagVarsIn(flagsNode)) : [],

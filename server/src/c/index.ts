@@ -3,6 +3,7 @@
  * fragment and returns plain-data facts (types.ts). Never throws on bad input.
  */
 import type Parser from 'tree-sitter';
+import { faultHelperOf } from './fault-helpers';
 import { FunctionExtractor, isUnreliable, type FunctionInput, type HelperIndex } from './extract';
 import {
   firstTopLevelDefinitionLine,
@@ -254,8 +255,13 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
   });
   const { fns, errors, missing } = collect(root);
 
-  const helpers: HelperIndex = { signalHelpers: new Map() };
-  for (const f of fns) helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(f.body.text));
+  const helpers: HelperIndex = { signalHelpers: new Map(), faultHelpers: new Map() };
+  for (const f of fns) {
+    const body = f.body.text;
+    helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(body));
+    const fh = body.includes('handle_mm_fault') ? faultHelperOf(f.node, body) : undefined;
+    if (fh) helpers.faultHelpers!.set(f.name, fh);
+  }
 
   const functions: FunctionFacts[] = [];
   const inFunction: { start: number; end: number }[] = [];

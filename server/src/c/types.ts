@@ -148,7 +148,11 @@ export interface FaultCallFact extends StatementRef {
   callee: 'handle_mm_fault' | 'fixup_user_fault';
   range: Range;
   args: ArgFact[];
-  /** Text of the flags argument (handle_mm_fault: 3rd; fixup_user_fault: fault_flags of the era). */
+  /** The call is to a local static helper (name) that passes these flags to handle_mm_fault and returns its
+   *  result (arm/arm64 `__do_page_fault`, unicore32 `__do_pf`); `callee` is then 'handle_mm_fault'. */
+  via?: string;
+  /** Text of the flags argument (handle_mm_fault: 3rd, ≤4.7 4th; fixup_user_fault: fault_flags of the era; a helper:
+   *  the argument at its flags parameter). */
   flagsExpr?: string;
   /** FAULT_FLAG_* names in the flags argument (and through a simple local variable). */
   flagNames: string[];

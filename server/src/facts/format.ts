@@ -63,7 +63,7 @@ function functionLines(fn: FunctionFacts, note: LineNote, pad: string): string[]
   for (const k of fn.lockOps)
     rows.push({ line: k.range.start.line, text: `lock  ${k.callee}(${k.mm ?? k.vma ?? ''}) ${k.kind} ${k.mode}, ${k.spelling}${k.nullMeansUnlocked ? ', NULL result means unlocked' : ''}` });
   for (const f of fn.faultCalls)
-    rows.push({ line: f.range.start.line, text: `fault ${f.callee}(${f.args.map((a) => a.text).join(', ')})${f.flagNames.length ? ` flags {${f.flagNames.join('|')}}` : ''}${f.assignedTo ? ` → ${f.assignedTo}` : ''}` });
+    rows.push({ line: f.range.start.line, text: `fault ${f.via ? `${f.via} → ${f.callee}` : f.callee}(${f.args.map((a) => a.text).join(', ')})${f.flagNames.length ? ` flags {${f.flagNames.join('|')}}` : ''}${f.assignedTo ? ` → ${f.assignedTo}` : ''}` });
   rows.sort((a, b) => a.line - b.line);
   for (const r of rows) out.push(`${p}${L(r.line)}  ${r.text}${note(r.line)}`);
   for (const r of fn.retryLoops) out.push(...loopLines(r, note, p));

@@ -2,9 +2,17 @@
  * The rule catalogue (../shared/spec/rules.md). The CLI, the language server and the benches read this list, never a
  * rule file directly. Adding a rule: one file under rules/, one line here, its docs page and its tests.
  */
+import { forbiddenFlagCombination } from './rules/forbidden-flag-combination';
+import { retryClearsAllowRetry } from './rules/retry-clears-allow-retry';
+import { retryWithoutSignalCheck } from './rules/retry-without-signal-check';
+import { retryWithoutTried } from './rules/retry-without-tried';
 import type { Rule } from './types';
 
 export const RULES: readonly Rule[] = [
+  retryWithoutTried,
+  forbiddenFlagCombination,
+  retryClearsAllowRetry,
+  retryWithoutSignalCheck,
 ];
 
 export function ruleById(id: string): Rule | undefined {

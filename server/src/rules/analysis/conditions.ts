@@ -58,7 +58,8 @@ export function bitPolarity(condText: string, bits: string[]): 'true' | 'false' 
   const s = stripCondition(condText);
   const isBitTest = (t: string): boolean => {
     const x = stripCondition(t);
-    if (!/&(?!&)/.test(x)) return false;
+    // `!(fault & BIT)` is the negation, not the bit test (read by the caller below).
+    if (x.startsWith('!') || !/&(?!&)/.test(x)) return false;
     return bits.some((b) => new RegExp(`\\b${b}\\b`).test(x)) && !/[|]{2}|&&/.test(x);
   };
   if (isBitTest(s)) return 'true';
