@@ -57,7 +57,11 @@ export async function analyseAll(files: InputFile[], opts: AnalyseOptions, pool:
       w.postMessage({ id: b.id, files: b.files });
     };
     for (let j = 0; j < jobs; j++) {
-      const w = new Worker(workerEntry(), { workerData: { opts } });
+      const entry = workerEntry();
+      // From source (tests, benches under tsx) the worker registers the TypeScript loader itself.
+      const w = entry.endsWith('.ts')
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: { opts } })
+        : new Worker(entry, { workerData: { opts } });
       workers.push(w);
       w.on('message', (m: { id: number; reports: FileReport[] }) => {
         const b = batches[m.id]!;
