@@ -3,8 +3,10 @@
  * rule file directly. Adding a rule: one file under rules/, one line here, its docs page and its tests.
  */
 import type { Rule } from './types';
+import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
 
 export const RULES: readonly Rule[] = [
+  gupConvertibleToUnlocked,
 ];
 
 export function ruleById(id: string): Rule | undefined {
