@@ -4,8 +4,10 @@
  */
 import type { Rule } from './types';
 import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
+import { vmasWithUnlockableGup } from './rules/vmas-with-unlockable-gup';
 
 export const RULES: readonly Rule[] = [
+  vmasWithUnlockableGup,
   gupConvertibleToUnlocked,
 ];
 

@@ -198,3 +198,44 @@ export function mmIsCurrent(expr: string | undefined, fn: FunctionFacts, ctx: Ru
   }
   return init;
 }
+
+const ALLOC = /^\(?\s*(?:\([^()]*\)\s*)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|vmalloc|vzalloc|__get_free_page|__get_free_pages|get_zeroed_page)\s*\(/;
+
+/**
+ * The pointer argument is non-NULL on every path the function shows: `&x`, a local array, or a local pointer every
+ * assignment of which is an allocation (a failed allocation is the caller's error path, not a NULL passed on).
+ * A parameter, a field or anything else: unknown → false.
+ */
+export function provablyNonNull(a: ArgFact, fn: FunctionFacts, ctx: RuleContext): boolean {
+  if (a.isNull) return false;
+  if (a.addressOf !== undefined) return true;
+  const name = a.text.trim();
+  if (!/^[A-Za-z_]\w*$/.test(name)) return false;
+  let declared = false;
+  let allocOnly = true;
+  let assigned = false;
+  const decl = new RegExp(`\\bstruct\\s+\\w+\\s*\\*+\\s*(?:const\\s+)?${name}\\b\\s*(\\[|=|;|,)`);
+  const asg = new RegExp(`(?:^|[^\\w>.])${name}\\s*=(?!=)\\s*([^;]*)`);
+  // The function's first lines up to its body's `{` are the parameters.
+  let inBody = false;
+  for (let l = fn.range.start.line; l <= fn.range.end.line; l++) {
+    const text = ctx.line(l);
+    if (text === undefined) return false;
+    if (!inBody) {
+      if (new RegExp(`\\b${name}\\b`).test(text)) return false; // a parameter
+      if (text.includes('{')) inBody = true;
+      continue;
+    }
+    const d = decl.exec(text);
+    if (d) {
+      declared = true;
+      if (d[1] === '[') return true;
+    }
+    const m = asg.exec(text);
+    if (m) {
+      assigned = true;
+      if (!ALLOC.test(m[1]!)) allocOnly = false;
+    }
+  }
+  return declared && assigned && allocOnly;
+}
