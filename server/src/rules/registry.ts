@@ -5,10 +5,12 @@
 import type { Rule } from './types';
 import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
 import { vmasWithUnlockableGup } from './rules/vmas-with-unlockable-gup';
+import { longtermWithoutPin } from './rules/longterm-without-pin';
 
 export const RULES: readonly Rule[] = [
   vmasWithUnlockableGup,
   gupConvertibleToUnlocked,
+  longtermWithoutPin,
 ];
 
 export function ruleById(id: string): Rule | undefined {
