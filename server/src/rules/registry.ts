@@ -6,11 +6,13 @@ import type { Rule } from './types';
 import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
 import { vmasWithUnlockableGup } from './rules/vmas-with-unlockable-gup';
 import { longtermWithoutPin } from './rules/longterm-without-pin';
+import { removedGupApi } from './rules/removed-gup-api';
 
 export const RULES: readonly Rule[] = [
   vmasWithUnlockableGup,
   gupConvertibleToUnlocked,
   longtermWithoutPin,
+  removedGupApi,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -126,7 +126,7 @@ export function rebuildArgs(g: GupCallFact, to: readonly ArgRole[], fill: Partia
       return undefined;
     }
     if ((a.role === 'vmas' || a.role === 'locked' || a.role === 'nonblocking' || a.role === 'unlocked') && a.isNull) continue;
-    if (a.role === 'tsk' && fill.tsk === undefined) continue;
+    if (a.role === 'tsk') continue; // 4.6 (get_user_pages*) and 5.9 (_remote, fixup_user_fault) dropped it
     if (a.role === 'mm' && squash(a.text) === 'current->mm') continue;
     return undefined;
   }
