@@ -52,9 +52,16 @@ describe(ID, () => {
     // force = 1: only _unlocked.
     assert.ok(fs[1]!.fixes!.every((x) => x.title.includes('get_user_pages_unlocked')));
     assert.match(fs[1]!.message, /FOLL_FORCE: get_user_pages_fast does not apply/);
-    // Another mm: a finding, no rewrite, and the reason.
-    assert.equal(fs[2]!.fixes, undefined);
-    assert.match(fs[2]!.message, /No rewrite: the lock is on `mm`/);
+    // Another mm up to 4.5: get_user_pages_unlocked(tsk, mm, …) passes them on (the kernel's own 4.0 conversion of
+    // process_vm_rw_single_vec); no get_user_pages_fast (current->mm only).
+    assert.deepEqual(fs[2]!.fixes!.map((x) => x.title.split('(')[0]), [
+      'Replace the locked get_user_pages with get_user_pages_unlocked',
+      'Replace the locked get_user_pages with get_user_pages_unlocked',
+    ]);
+    assert.match(fs[2]!.message, /up to 4\.5 get_user_pages_unlocked\(tsk, mm, …\) takes the lock of `mm` itself/);
+    applyAndCheck(t, '4.4', 27, 'unlocked', [
+      ['tsk', 'tsk'], ['mm', 'mm'], ['start', 'uaddr'], ['nr_pages', '1'], ['write', '1'], ['force', '0'], ['pages', 'page'],
+    ]);
     applyAndCheck(t, '4.4', 7, 'unlocked', [
       ['tsk', 'current'], ['mm', 'current->mm'], ['start', 'uaddr'], ['nr_pages', 'npages'], ['write', '1'], ['force', '0'], ['pages', 'pages'],
     ]);

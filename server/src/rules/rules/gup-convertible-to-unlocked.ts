@@ -4,7 +4,7 @@
  * wait on userfaultfd (the fault fails: -EFAULT). get_user_pages_unlocked takes the lock itself and may drop it;
  * get_user_pages_fast first walks the page tables without it (kernel-semantics.md §1, "Preconditions for the rewrite").
  */
-import { eraAtLeast, type Era } from '../../../../common/era';
+import { eraAtLeast, eraAtMost, type Era } from '../../../../common/era';
 import { gupSignatureFor } from '../../c/gup-signatures';
 import type { GupCallFact, FunctionFacts, Range } from '../../c/types';
 import {
@@ -108,7 +108,7 @@ export const gupConvertibleToUnlocked: Rule = {
           ? 'get_user_pages_remote(mm, …, &locked) with `int locked = 1` and `if (locked)` before the unlock'
           : 'get_user_pages_locked(…, &locked) with `int locked = 1` and `if (locked)` before the unlock';
         message += `. The locked region also runs other statements (line ${lines}), so it is not a plain get_user_pages_unlocked: move them out of the lock, or let the call drop the lock with ${alt}`;
-      } else if (!current) {
+      } else if (!current && !(g.mmImplied === false && eraAtMost(era, '4.5') && !fv.block)) {
         message += `. No rewrite: the lock is on \`${lockMm ?? '?'}\`, which this function does not show to be current->mm, and get_user_pages_unlocked / get_user_pages_fast${eraAtLeast(era, '4.6') ? ' always work on current->mm' : ' are rewritten here only for current->mm'}`;
       } else if (fv.block) {
         message += `. No rewrite: ${fv.block}`;
@@ -117,11 +117,13 @@ export const gupConvertibleToUnlocked: Rule = {
         const uArgs = rebuildArgs(g, unlockedSig.roles);
         const tsk = argByRole(g, 'tsk');
         const fastSig = gupSignatureFor('get_user_pages_fast', era)!;
-        const fastOk = !fv.force && fv.fastFlags && (!tsk || squash(tsk.text) === 'current');
+        const fastOk = current && !fv.force && fv.fastFlags && (!tsk || squash(tsk.text) === 'current');
         const fArgs = fastOk ? rebuildArgs(g, fastSig.roles) : undefined;
         const fEdits = fArgs && rewrite(g, region, fn, ctx, 'get_user_pages_fast', fArgs);
         const uEdits = uArgs && rewrite(g, region, fn, ctx, 'get_user_pages_unlocked', uArgs);
-        message += `; get_user_pages_unlocked takes the lock itself and can drop it`;
+        message += current
+          ? '; get_user_pages_unlocked takes the lock itself and can drop it'
+          : `; up to 4.5 get_user_pages_unlocked(tsk, mm, …) takes the lock of \`${lockMm ?? '?'}\` itself and can drop it (get_user_pages_fast works on current->mm only)`;
         if (fEdits) message += ', and get_user_pages_fast (no FOLL_FORCE or other special flag here) first pins without it';
         else if (fv.force) message += ' (FOLL_FORCE: get_user_pages_fast does not apply)';
         if (fEdits)
