@@ -2,17 +2,26 @@
  * The rule catalogue (../shared/spec/rules.md). The CLI, the language server and the benches read this list, never a
  * rule file directly. Adding a rule: one file under rules/, one line here, its docs page and its tests.
  */
+import { retryWithoutTried } from './rules/retry-without-tried';
 import { forbiddenFlagCombination } from './rules/forbidden-flag-combination';
 import { retryClearsAllowRetry } from './rules/retry-clears-allow-retry';
 import { retryWithoutSignalCheck } from './rules/retry-without-signal-check';
-import { retryWithoutTried } from './rules/retry-without-tried';
+import { vmasWithUnlockableGup } from './rules/vmas-with-unlockable-gup';
+import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
+import { longtermWithoutPin } from './rules/longterm-without-pin';
+import { removedGupApi } from './rules/removed-gup-api';
 import type { Rule } from './types';
 
+/** In the catalogue's order (rules.md). */
 export const RULES: readonly Rule[] = [
   retryWithoutTried,
   forbiddenFlagCombination,
   retryClearsAllowRetry,
   retryWithoutSignalCheck,
+  vmasWithUnlockableGup,
+  gupConvertibleToUnlocked,
+  longtermWithoutPin,
+  removedGupApi,
 ];
 
 export function ruleById(id: string): Rule | undefined {
