@@ -3,8 +3,10 @@
  * rule file directly. Adding a rule: one file under rules/, one line here, its docs page and its tests.
  */
 import type { Rule } from './types';
+import { unlockAfterRetry } from './rules/unlock-after-retry';
 
 export const RULES: readonly Rule[] = [
+  unlockAfterRetry,
 ];
 
 export function ruleById(id: string): Rule | undefined {
