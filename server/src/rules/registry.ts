@@ -4,9 +4,11 @@
  */
 import type { Rule } from './types';
 import { unlockAfterRetry } from './rules/unlock-after-retry';
+import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-after-locked-gup';
 
 export const RULES: readonly Rule[] = [
   unlockAfterRetry,
+  unconditionalUnlockAfterLockedGup,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -454,7 +454,7 @@ function normMm(s: string): string {
 function computeMultiMm(fn: FunctionFacts): boolean {
   const mms = new Set<string>();
   for (const l of fn.lockOps) if (l.mm && l.spelling !== 'vma') mms.add(normMm(l.mm));
-  for (const g of fn.gupCalls) if (g.mm && g.lockedNull === false) mms.add(normMm(g.mm));
+  for (const g of fn.gupCalls) if (g.mm && !g.mmImplied && g.lockedNull === false) mms.add(normMm(g.mm));
   if (mms.size <= 1) return false;
   // Aliases: `mm = current->mm`, `struct mm_struct *mm = vma->vm_mm;` …
   const parent = new Map<string, string>();
