@@ -5,10 +5,12 @@
 import type { Rule } from './types';
 import { unlockAfterRetry } from './rules/unlock-after-retry';
 import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-after-locked-gup';
+import { lockedNotInitialized } from './rules/locked-not-initialized';
 
 export const RULES: readonly Rule[] = [
   unlockAfterRetry,
   unconditionalUnlockAfterLockedGup,
+  lockedNotInitialized,
 ];
 
 export function ruleById(id: string): Rule | undefined {

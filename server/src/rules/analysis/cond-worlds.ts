@@ -7,7 +7,9 @@
  * `leaf`, which says which worlds are consistent with the leaf being true and being false, or undefined when the leaf
  * says nothing about them (then no world is excluded). Conservative: anything not understood keeps every world.
  */
+import type { CfgEdge, FunctionFacts } from '../../c/types';
 import { splitTop, stripCondition } from './conditions';
+import { cfgIndex } from './graph';
 
 export interface LeafWorlds {
   /** Worlds consistent with the leaf evaluating true. */
@@ -76,4 +78,17 @@ export function filterWorlds(cond: string, value: boolean, worlds: number, leaf:
   const l = leaf(s);
   if (!l) return worlds;
   return worlds & (value ? l.whenTrue : l.whenFalse);
+}
+
+/**
+ * The branch (true / false) an edge leaving a condition node takes. The CFG labels the edge that closes a loop body
+ * `back-edge` even when it leaves an `if` at the end of the body: its branch is the one its sibling edge is not.
+ */
+export function edgeBranch(fn: FunctionFacts, e: CfgEdge): boolean | undefined {
+  if (e.label === 'true') return true;
+  if (e.label === 'false') return false;
+  if (e.label !== 'back-edge' || fn.cfg.nodes[e.from]?.kind !== 'cond') return undefined;
+  const sib = cfgIndex(fn).succ[e.from]!.filter((x) => x !== e);
+  if (sib.length !== 1) return undefined;
+  return sib[0]!.label === 'true' ? false : sib[0]!.label === 'false' ? true : undefined;
 }

@@ -24,7 +24,7 @@
 import { compareEra, formatEra, type Era } from '../../../../common/era';
 import { forwardDataflow } from '../../c/cfg';
 import type { CfgEdge, CfgNode, FunctionFacts, GupCallFact, LockOpFact, FaultCallFact, Pos, Range } from '../../c/types';
-import { filterWorlds, type LeafEval } from './cond-worlds';
+import { edgeBranch, filterWorlds, type LeafEval } from './cond-worlds';
 
 // ----------------------------------------------------------------------------------------------------- lattice
 
@@ -680,10 +680,10 @@ function analyse(fn: FunctionFacts, era: Era): LockAnalysis {
 
   const nodes = fn.cfg.nodes;
   const edge = (e: CfgEdge, s: LockState): LockState => {
-    if (e.label !== 'true' && e.label !== 'false') return s;
+    const value = edgeBranch(fn, e);
+    if (value === undefined) return s;
     const node = nodes[e.from]!;
     if (node.kind !== 'cond' || node.unreliable || node.syntax.startsWith('preproc')) return s;
-    const value = e.label === 'true';
     const out: LockState = { mmap: refine(s.mmap, node, value), vma: refine(s.vma, node, value), vmas: s.vmas };
     let changed = out.mmap !== s.mmap || out.vma !== s.vma;
     const vmas: Record<string, VmaVal> = {};
