@@ -12,7 +12,7 @@ const lines = (text: string, era: string): [number, string][] =>
 describe(ID, () => {
   it('fires on an unlock inside the RETRY branch, on an unconditional unlock after an ALLOW_RETRY fault, and on the vma after RETRY (every era)', () => {
     const src = fixture(`${ID}/unlock-in-retry-branch.c`);
-    for (const era of ['4.4', '4.19', '5.6', '6.1', '6.19']) {
+    for (const era of ['4.19', '5.6', '6.1', '6.19']) {
       const got = lines(src, era);
       assert.deepEqual(got.map((g) => g[0]), [32, 61, 81], era);
       assert.match(got[0]![1], /handle_mm_fault\(\) reported VM_FAULT_RETRY on this path, so it already released mmap_sem/);

@@ -6,9 +6,11 @@ import type { Rule } from './types';
 import { unlockAfterRetry } from './rules/unlock-after-retry';
 import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-after-locked-gup';
 import { lockedNotInitialized } from './rules/locked-not-initialized';
+import { vmaUsedAfterUnlock } from './rules/vma-used-after-unlock';
 
 export const RULES: readonly Rule[] = [
   unlockAfterRetry,
+  vmaUsedAfterUnlock,
   unconditionalUnlockAfterLockedGup,
   lockedNotInitialized,
 ];

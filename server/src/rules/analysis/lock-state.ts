@@ -501,7 +501,7 @@ function tieAll(s: LockState, lock: 'mmap' | 'vma', tie: Tie): void {
 
 function flagInfo(fn: FunctionFacts, f: FaultCallFact): { allowRetry: 'yes' | 'maybe' | 'no'; mayDrop: boolean; nowait: 'never' | 'maybe' | 'always' } {
   const names = new Set(f.flagNames);
-  const argNames = new Set(f.args.find((a) => a.role === 'fault_flags')?.flagNames ?? (f.callee === 'handle_mm_fault' ? f.args[2]?.flagNames ?? [] : []));
+  const argNames = new Set(f.flagsExpr?.match(/\bFAULT_FLAG_\w+/g) ?? []);
   const hasAllow = names.has('FAULT_FLAG_ALLOW_RETRY') || names.has('FAULT_FLAG_DEFAULT');
   const hasKill = names.has('FAULT_FLAG_KILLABLE') || names.has('FAULT_FLAG_DEFAULT');
   // Flags known entirely: a literal expression, or variables assigned in this function.
@@ -551,6 +551,7 @@ function analyse(fn: FunctionFacts, era: Era): LockAnalysis {
       if (f.api === 'find-vma') {
         const tie: Tie = { sem: 'held-if-nonzero', origin: o, ...(f.assignedTo ? { v: f.assignedTo } : {}), worlds: W_ZERO | W_NONZERO, cause: 'find-vma-null' };
         s.mmap = { k: 'tie', tie };
+        tieAll(s, 'mmap', tie);
         if (f.assignedTo) s.vmas[f.assignedTo] = { k: 'valid', lock: 'mmap', origin: o };
         return;
       }
@@ -643,11 +644,21 @@ function analyse(fn: FunctionFacts, era: Era): LockAnalysis {
   const applyText = (s: LockState, node: CfgNode): void => {
     if (node.kind !== 'stmt' && node.kind !== 'decl' && node.kind !== 'return') return;
     const t = node.text;
-    const kill = (v: LockVal): LockVal => (v.k === 'tie' && v.tie.origin.node !== node.id && v.tie.v !== undefined && assignsTo(t, v.tie.v) ? { k: 'unknown' } : v);
+    // A tie whose variable is overwritten: settled when its worlds agree, else unknown.
+    const kill = (v: LockVal): LockVal => {
+      if (v.k !== 'tie' || v.tie.origin.node === node.id || v.tie.v === undefined || !assignsTo(t, v.tie.v)) return v;
+      const st = lockStatus(v);
+      if (st.s === 'held') return { k: 'held', mode: 'read', origin: v.tie.origin };
+      if (st.s === 'released') return { k: 'released', cause: st.cause, origin: st.origin };
+      return { k: 'unknown' };
+    };
     s.mmap = kill(s.mmap);
     s.vma = kill(s.vma);
     for (const [k, v] of Object.entries(s.vmas))
-      if (v.k === 'tie' && v.tie.origin.node !== node.id && v.tie.v !== undefined && assignsTo(t, v.tie.v)) s.vmas[k] = { k: 'unknown' };
+      if (v.k === 'tie' && v.tie.origin.node !== node.id && v.tie.v !== undefined && assignsTo(t, v.tie.v)) {
+        const settled = settleVma(v)!;
+        s.vmas[k] = settled.k === 'tie' ? { k: 'unknown' } : settled;
+      }
     const lk = vmaLookupIn(t);
     if (lk) {
       s.vmas[lk.v] = { k: 'valid', lock: 'mmap', origin: origin(node.id, node.range, lk.callee) };
