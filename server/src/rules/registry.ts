@@ -7,9 +7,11 @@ import { unlockAfterRetry } from './rules/unlock-after-retry';
 import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-after-locked-gup';
 import { lockedNotInitialized } from './rules/locked-not-initialized';
 import { vmaUsedAfterUnlock } from './rules/vma-used-after-unlock';
+import { completedNotHandled } from './rules/completed-not-handled';
 
 export const RULES: readonly Rule[] = [
   unlockAfterRetry,
+  completedNotHandled,
   vmaUsedAfterUnlock,
   unconditionalUnlockAfterLockedGup,
   lockedNotInitialized,
