@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { factsOf, fixture, fn, lineOf } from './helpers';
+import { parseEra } from '../../common/era';
+import { extractCFacts } from '../../server/src/c/index';
 
 test('every mmap lock spelling is classified (kind, mode, mm, spelling, api)', () => {
   const text = fixture('locks/spellings.c');
@@ -35,4 +37,22 @@ test('every mmap lock spelling is classified (kind, mode, mm, spelling, api)', (
   assert.equal(byCallee.get('lock_vma_under_rcu')!.nullMeansUnlocked, true);
   assert.equal(byCallee.get('down_read_trylock')!.inCondition, true);
   assert.equal(byCallee.get('mmap_read_lock')!.inCondition, false);
+});
+
+test('handle_mm_fault flags argument by era: (mm, vma, address, flags) up to 4.5, (vma, address, flags, regs) from 5.8', () => {
+  const text = `int f(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long a, struct pt_regs *regs)
+{
+	return handle_mm_fault(mm, vma, a, FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT);
+}
+int g(struct vm_area_struct *vma, unsigned long a, struct pt_regs *regs)
+{
+	return handle_mm_fault(vma, a, FAULT_FLAG_DEFAULT, regs);
+}
+`;
+  const at = (era: string, name: string) => {
+    const f = extractCFacts(text, { era: parseEra(era) }).functions.find((x) => x.name === name)!.faultCalls[0]!;
+    return [f.flagsExpr, f.target];
+  };
+  assert.deepEqual(at('4.4', 'f'), ['FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_RETRY_NOWAIT', 'vma']);
+  assert.deepEqual(at('5.8', 'g'), ['FAULT_FLAG_DEFAULT', 'vma']);
 });

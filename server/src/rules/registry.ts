@@ -6,8 +6,13 @@ import { retryWithoutTried } from './rules/retry-without-tried';
 import { forbiddenFlagCombination } from './rules/forbidden-flag-combination';
 import { retryClearsAllowRetry } from './rules/retry-clears-allow-retry';
 import { retryWithoutSignalCheck } from './rules/retry-without-signal-check';
+import { unlockAfterRetry } from './rules/unlock-after-retry';
+import { completedNotHandled } from './rules/completed-not-handled';
 import { vmasWithUnlockableGup } from './rules/vmas-with-unlockable-gup';
+import { vmaUsedAfterUnlock } from './rules/vma-used-after-unlock';
 import { gupConvertibleToUnlocked } from './rules/gup-convertible-to-unlocked';
+import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-after-locked-gup';
+import { lockedNotInitialized } from './rules/locked-not-initialized';
 import { longtermWithoutPin } from './rules/longterm-without-pin';
 import { removedGupApi } from './rules/removed-gup-api';
 import type { Rule } from './types';
@@ -18,8 +23,13 @@ export const RULES: readonly Rule[] = [
   forbiddenFlagCombination,
   retryClearsAllowRetry,
   retryWithoutSignalCheck,
+  unlockAfterRetry,
+  completedNotHandled,
   vmasWithUnlockableGup,
+  vmaUsedAfterUnlock,
   gupConvertibleToUnlocked,
+  unconditionalUnlockAfterLockedGup,
+  lockedNotInitialized,
   longtermWithoutPin,
   removedGupApi,
 ];
