@@ -41,10 +41,11 @@ describe('mmlens check', () => {
     const r = await run('check', SAMPLE, '--tree', TREE);
     assert.equal(r.code, 1);
     const lines = r.out.trim().split('\n');
-    assert.match(lines[0]!, /^.*gup-unlocked-v2\.mbox:126:4: error: .*forbidden from 5\.7.* \[forbidden-flag-combination\]$/);
+    assert.match(lines[0]!, /^.*gup-unlocked-v2\.mbox:76:12: information: patch 1\/3 fixes gup-convertible-to-unlocked in drivers\/misc\/foo_dma\.c:40: get_user_pages holds mmap_lock/);
+    assert.ok(lines.some((l) => /^.*gup-unlocked-v2\.mbox:126:4: error: .*forbidden from 5\.7.* \[forbidden-flag-combination\]$/.test(l)));
     assert.match(r.out, /gup-unlocked-v2\.mbox:126:4: note: introduced by patch 2\/3 "foo\/mm: retry a page fault at most once" in arch\/foo\/mm\/fault\.c:59:3/);
     assert.match(r.out, /note: fix \(preferred\): Remove `flags &= ~FAULT_FLAG_ALLOW_RETRY`/);
-    assert.match(r.err, /1 finding\(s\) \(1 error, 0 warning, 0 information\)/);
+    assert.match(r.err, /1 finding\(s\) \(1 error, 0 warning, 0 information\), 1 fixed by the patches/);
   });
 
   it('--exit-zero, --severity above the findings, and --disable make it exit 0', async () => {

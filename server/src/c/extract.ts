@@ -499,8 +499,7 @@ export class FunctionExtractor {
     const nodes = argNodes(c);
     let flagsIdx = 2;
     let targetIdx = 0;
-    // ≤4.5: handle_mm_fault(mm, vma, address, flags); 4.6–5.7: (vma, address, flags); ≥5.8: (vma, address, flags, regs).
-    if (callee === 'handle_mm_fault' && nodes.length === 4 && !this.eraAtLeast('4.6')) [flagsIdx, targetIdx] = [3, 1];
+    // ≤4.7: handle_mm_fault(mm, vma, address, flags); 4.8–5.7: (vma, address, flags); ≥5.8: (vma, address, flags, regs).
     let roles: ArgRole[] | undefined;
     if (via) {
       flagsIdx = via.flagsParam;
