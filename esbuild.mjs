@@ -19,6 +19,7 @@ const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['cli/mmlens.ts'], outfile: 'dist/mmlens.js' },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));

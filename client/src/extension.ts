@@ -68,7 +68,15 @@ export function deactivate(): Thenable<void> | undefined {
 /** Reads the section the way the server will receive it, reporting bad values in the output channel. */
 function currentSettings(log: vscode.LogOutputChannel): MmLensSettings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const raw = { era: c.get('era'), run: c.get('run'), maxFileSize: c.get('maxFileSize'), trace: { server: c.get('trace.server') } };
+  const raw = {
+    era: c.get('era'),
+    run: c.get('run'),
+    maxFileSize: c.get('maxFileSize'),
+    trace: { server: c.get('trace.server') },
+    rules: c.get('rules'),
+    showPreExisting: c.get('showPreExisting'),
+    kernelTree: c.get('kernelTree'),
+  };
   return resolveSettings(raw, (problem) => log.warn(`Settings: ${problem}`));
 }
 
