@@ -1,11 +1,15 @@
 /**
  * mmlens — Kernel MM Lens on the command line: the same analysis and simulator as the editor, for CI and terminals.
  *
+ *   mmlens check <file|dir>...     the rule catalogue over C files, patches and series (text, JSON, SARIF)
+ *   mmlens rules                   the rule catalogue
  *   mmlens facts <file|dir>...     GUP call sites, mmap lock operations, fault-retry loops, era (text or --json)
  *   mmlens simulate <scenario>     run the mm + userfaultfd simulator (see `mmlens simulate --help`)
  */
 import { CliError, type Io, processIo } from './io';
+import { runCheckCommand } from './commands/check';
 import { runFactsCommand } from './commands/facts';
+import { runRulesCommand } from './commands/rules';
 import { runSimulateCommand } from './commands/simulate';
 
 export const VERSION = '0.1.0';
@@ -13,6 +17,9 @@ export const VERSION = '0.1.0';
 const USAGE = `usage: mmlens <command> [options]
 
 commands:
+  check <file|dir>...   check C files, patches and series against the rule catalogue
+                        (mmlens check --help for the options: --format text|json|sarif, --tree, --era, …)
+  rules [--json]        list the rule catalogue
   facts <file|dir>...   print the kernel facts of C files, patches and patch series
                         (GUP call sites with argument roles, mmap lock operations, fault calls,
                         fault-retry loops, the kernel era and where it came from)
@@ -30,6 +37,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
+      case 'check':
+        return await runCheckCommand(rest, io, VERSION);
+      case 'rules':
+        return runRulesCommand(rest, io);
       case 'facts':
         return await runFactsCommand(rest, io);
       case 'simulate':

@@ -129,7 +129,9 @@ function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, sourc
     lines.push([l, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     touched.add(l);
   }
-  return { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
+  const out: SideFacts = { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
+  Object.defineProperty(out, 'image', { value: text, enumerable: false });
+  return out;
 }
 
 function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFileFacts {

@@ -49,6 +49,11 @@ export interface SideFacts {
   note?: string;
   units: FactsUnit[];
   lines: LineOrigin[];
+  /**
+   * whole-file: the file text the facts were computed on (the tree file with the series applied up to this patch).
+   * Not serialised (non-enumerable): the rules read it for fixes and fingerprints.
+   */
+  readonly image?: string;
 }
 
 export interface PatchFileFacts {

@@ -16,8 +16,10 @@ export function ruleDocPath(id: string): string {
   return `docs/rules/${id}.md`;
 }
 
-/** Public URL of a rule's page (diagnostic codeDescription, SARIF helpUri). */
-export const DOCS_BASE_URL = 'https://github.com/kernel-mm-lens/kernel-mm-lens/blob/main/docs/rules/';
-export function ruleDocUrl(id: string): string {
-  return `${DOCS_BASE_URL}${id}.md`;
+/**
+ * URL of a rule's page under a documentation base (a file:// URI of the docs shipped with the extension, or a
+ * web URL given by the user: `mmlens check --docs-url`). The project has no published site to default to.
+ */
+export function ruleDocUrl(id: string, base: string): string {
+  return `${base.endsWith('/') ? base : base + '/'}${id}.md`;
 }

@@ -122,7 +122,7 @@ export function checkFacts(input: CheckInput, sel: RuleSelection = {}): CheckRes
         const k = `${rule.id}\u0000${fn.name}\u0000${stmt}`;
         const n = seen.get(k) ?? 0;
         seen.set(k, n + 1);
-        findings.push({ ...f, rule: rule.id, severity: rule.severity, function: fn.name, fingerprint: hash(`${k}\u0000${n}`) });
+        findings.push({ ...f, rule: rule.id, severity: rule.severity, function: fn.name, statement: stmt, fingerprint: hash(`${k}\u0000${n}`) });
       }
     }
   }

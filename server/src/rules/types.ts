@@ -85,6 +85,8 @@ export interface Finding extends RuleFinding {
   severity: Severity;
   /** Function the finding is in ("" outside functions). */
   function: string;
+  /** The primary line's statement text, whitespace collapsed ('' when the line is unknown). */
+  statement: string;
   /** Stable across unrelated edits: rule, function, normalised statement text, occurrence. */
   fingerprint: string;
 }

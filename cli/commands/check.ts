@@ -1,0 +1,239 @@
+/**
+ * `mmlens check <file|dir>...`: the rule catalogue over C files, patches and series (text, JSON, SARIF).
+ *
+ * Exit: 0 no finding at or above --severity; 1 findings; 2 usage error, unreadable path, or an input that could
+ * not be analysed (the other inputs are still checked and reported).
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEra } from '../../common/era';
+import { RULES } from '../../server/src/rules/registry';
+import { selectRules, type RuleSelection } from '../../server/src/rules/run';
+import type { Severity } from '../../server/src/rules/types';
+import { analyseAll, defaultJobs } from '../check/pool';
+import type { FileReport, ReportedFinding } from '../check/report';
+import { toSarif } from '../check/sarif';
+import { formatReport } from '../check/text';
+import { CliError, type Io } from '../io';
+import { ProgressBar } from '../progress';
+import { collectInputs } from '../walk';
+
+export const CHECK_USAGE = `usage: mmlens check <file|dir>... [options]
+
+  Checks kernel C files (.c, .h), patches (.patch, .diff, git diff, format-patch) and mbox series (.mbox) against
+  the rule catalogue (mmlens rules). Patch findings are classified introduced / fixed / pre-existing.
+
+  --format text|json|sarif   output format (default text: file:line:col: severity: message [rule-id])
+  --output FILE              write the output to FILE instead of stdout
+  --era X.Y                  kernel era (default: Makefile of the tree, hints in the code, newest)
+  --tree DIR                 kernel tree the patches apply to (whole functions instead of hunks)
+  --rules ID,ID              only these rules           --disable ID,ID   not these rules
+  --tier N                   rules of tier ≤ N (1: the core catalogue, 2: default for serious use, 3: all)
+  --severity LEVEL           report findings at or above LEVEL: information (default), warning, error
+  --show introduced|pre-existing|all
+                             patch findings shown (default introduced; fixed ones are always listed as information)
+  --jobs N                   worker threads (default: one per core)
+  --max-bytes N              skip files larger than N bytes when walking directories (default 10 MB)
+  --docs-url URL             base URL of the rule pages (SARIF helpUri)
+  --exit-zero                exit 0 even when there are findings (errors in inputs still exit 2)
+  --no-progress              no progress bar on stderr
+`;
+
+const SEVERITY_RANK: Record<Severity, number> = { information: 0, warning: 1, error: 2 };
+
+interface CheckArgs {
+  paths: string[];
+  format: 'text' | 'json' | 'sarif';
+  output?: string;
+  era?: string;
+  tree?: string;
+  selection: RuleSelection;
+  severity: Severity;
+  show: 'introduced' | 'pre-existing' | 'all';
+  jobs: number;
+  maxBytes: number;
+  docsUrl?: string;
+  exitZero: boolean;
+  progress: boolean;
+}
+
+function list(v: string, flag: string): string[] {
+  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !RULES.some((r) => r.id === id));
+  if (unknown.length) throw new CliError(`${flag}: unknown rule ${unknown.join(', ')} (see 'mmlens rules')`);
+  return ids;
+}
+
+function parseArgs(argv: string[]): CheckArgs {
+  const a: CheckArgs = { paths: [], format: 'text', selection: {}, severity: 'information', show: 'introduced', jobs: defaultJobs(), maxBytes: 10 * 1024 * 1024, exitZero: false, progress: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new CliError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--format': {
+        const v = value();
+        if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new CliError(`--format: expected text, json or sarif, not '${v}'`);
+        a.format = v;
+        break;
+      }
+      case '--json':
+        a.format = 'json';
+        break;
+      case '--output':
+      case '-o':
+        a.output = value();
+        break;
+      case '--era': {
+        const v = value();
+        try {
+          parseEra(v);
+        } catch (e) {
+          throw new CliError(`--era: ${(e as Error).message}`);
+        }
+        a.era = v;
+        break;
+      }
+      case '--tree': {
+        const v = value();
+        if (!existsSync(v) || !statSync(v).isDirectory()) throw new CliError(`--tree: ${v} is not a directory`);
+        a.tree = v;
+        break;
+      }
+      case '--rules':
+        a.selection.only = list(value(), '--rules');
+        break;
+      case '--disable':
+        a.selection.disable = list(value(), '--disable');
+        break;
+      case '--tier': {
+        const n = Number(value());
+        if (n !== 1 && n !== 2 && n !== 3) throw new CliError('--tier takes 1, 2 or 3');
+        a.selection.maxTier = n;
+        break;
+      }
+      case '--severity': {
+        const v = value();
+        if (v !== 'information' && v !== 'warning' && v !== 'error') throw new CliError(`--severity: expected information, warning or error, not '${v}'`);
+        a.severity = v;
+        break;
+      }
+      case '--show': {
+        const v = value();
+        if (v !== 'introduced' && v !== 'pre-existing' && v !== 'all') throw new CliError(`--show: expected introduced, pre-existing or all, not '${v}'`);
+        a.show = v;
+        break;
+      }
+      case '--jobs':
+      case '-j': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new CliError('--jobs takes a positive whole number');
+        a.jobs = n;
+        break;
+      }
+      case '--max-bytes': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n <= 0) throw new CliError('--max-bytes takes a positive whole number of bytes');
+        a.maxBytes = n;
+        break;
+      }
+      case '--docs-url':
+        a.docsUrl = value();
+        break;
+      case '--exit-zero':
+        a.exitZero = true;
+        break;
+      case '--no-progress':
+        a.progress = false;
+        break;
+      default:
+        if (arg.startsWith('-')) throw new CliError(`check: unknown option ${arg} (see 'mmlens check --help')`);
+        a.paths.push(arg);
+    }
+  }
+  if (a.paths.length === 0) throw new CliError('check: name at least one file or directory (see mmlens check --help)');
+  return a;
+}
+
+/** The findings shown for a report, by --show and --severity (fixed findings always, as information). */
+export function shownFindings(r: FileReport, show: CheckArgs['show'], severity: Severity): ReportedFinding[] {
+  return r.findings.filter((f) => {
+    const st = f.patch?.status;
+    if (st === 'fixed') return true;
+    if (st === 'pre-existing' && show === 'introduced') return false;
+    if (st === 'introduced' && show === 'pre-existing') return false;
+    return SEVERITY_RANK[f.severity] >= SEVERITY_RANK[severity];
+  });
+}
+
+/** Directory with docs/rules next to the running tool (source checkout or installed package). */
+function docsRoot(): string | undefined {
+  for (const up of [join(__dirname, '..'), join(__dirname, '..', '..')]) if (existsSync(join(up, 'docs', 'rules'))) return up;
+  return undefined;
+}
+
+export async function runCheckCommand(argv: string[], io: Io, version: string): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(CHECK_USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv);
+  const { files, skipped } = collectInputs(args.paths, args.maxBytes);
+  for (const s of skipped) io.stderr(`mmlens: ${s.path}: skipped (${s.reason})\n`);
+  const bar = new ProgressBar(io, files.length, args.progress && io.stderrIsTTY === true && files.length > 1);
+  let bytes = 0;
+  const t0 = process.hrtime.bigint();
+  const reports = await analyseAll(
+    files,
+    { ...(args.era ? { era: args.era } : {}), ...(args.tree ? { tree: args.tree } : {}), selection: args.selection },
+    {
+      jobs: args.jobs,
+      onReport: (r, done) => {
+        bytes += r.bytes;
+        bar.update(done, bytes, r.path);
+      },
+    },
+  );
+  bar.done();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const shown = reports.map((r) => shownFindings(r, args.show, args.severity));
+  let out = '';
+  if (args.format === 'text') for (let i = 0; i < reports.length; i++) out += formatReport(reports[i]!, shown[i]!);
+  else if (args.format === 'json')
+    out =
+      JSON.stringify(
+        {
+          format: 1,
+          tool: { name: 'mmlens', version },
+          files: reports.map((r, i) => ({ path: r.path, kind: r.kind, era: r.era, errors: r.errors, internalErrors: r.internalErrors, findings: shown[i] })),
+        },
+        null,
+        1,
+      ) + '\n';
+  else {
+    const root = docsRoot();
+    const sarif = toSarif(
+      reports.map((r, i) => ({ ...r, findings: shown[i]! })),
+      selectRules(args.selection),
+      { version, baseDir: resolve('.'), ...(root ? { docsRoot: root } : {}), ...(args.docsUrl ? { docsUrl: args.docsUrl } : {}) },
+    );
+    out = JSON.stringify(sarif, null, 1) + '\n';
+  }
+  if (args.output) writeFileSync(args.output, out);
+  else io.stdout(out);
+  for (const r of reports) for (const e of r.internalErrors) io.stderr(`mmlens: ${r.path}: internal error in rule ${e.rule} (function ${e.function}): ${e.message}\n`);
+  if (args.format !== 'text') for (const r of reports) for (const e of r.errors) io.stderr(`mmlens: ${r.path}:${e.line + 1}:${e.column + 1}: ${e.code}: ${e.message}\n`);
+  const counted = shown.flat().filter((f) => f.patch?.status !== 'fixed');
+  const by = (s: Severity): number => counted.filter((f) => f.severity === s).length;
+  const fixed = shown.flat().length - counted.length;
+  if (args.format === 'text' || args.output)
+    io.stderr(
+      `mmlens: ${files.length} file(s), ${(bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(2)} s: ${counted.length} finding(s)` +
+        ` (${by('error')} error, ${by('warning')} warning, ${by('information')} information)${fixed ? `, ${fixed} fixed by the patches` : ''}\n`,
+    );
+  if (reports.some((r) => r.errors.length > 0)) return 2;
+  return counted.length > 0 && !args.exitZero ? 1 : 0;
+}
