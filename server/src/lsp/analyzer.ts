@@ -28,7 +28,7 @@ import type { CFacts } from '../c/types';
 import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
 import { cFindingDiagnostics, disabledRules, lspRange, patchFindingDiagnostics, type DiagnosticContext } from './findings';
 import { cLenses, cSymbols, patchLenses, patchSymbols, type LensAnchor } from './outline';
-import { noPatchFindings, type PatchChecker } from './patch-check';
+import { defaultPatchChecker, type PatchChecker } from './patch-check';
 import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
 
 export type { AnalyzerDocument, LensKind, Logger } from './types';
@@ -46,7 +46,7 @@ export interface AnalyzerOptions {
   parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
   /** The rules run (default: the registry); tests inject their own. */
   rules?: readonly Rule[];
-  /** Findings of a patch document (default: none until server/src/rules/check-patch.ts is merged). */
+  /** Findings of a patch document (default: server/src/rules/check-patch.ts). */
   checkPatch?: PatchChecker;
   /** docs/rules of the installed extension (codeDescription links); undefined: public URLs. */
   docsRoot?: string;
@@ -165,7 +165,7 @@ export class Analyzer {
     this.readFileText = opts.readFileText ?? defaultReadFileText;
     this.parsePatch = opts.parsePatch ?? parsePatchDocument;
     this.rules = opts.rules;
-    this.checkPatch = opts.checkPatch ?? noPatchFindings;
+    this.checkPatch = opts.checkPatch ?? defaultPatchChecker;
     this.docsRoot = opts.docsRoot;
   }
 
@@ -394,15 +394,15 @@ export class Analyzer {
       out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
     }
     const tree = this.kernelTree(e.path);
-    const check = this.checkPatch(e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), selection, ...ruleOpts });
+    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), selection, ...ruleOpts });
     for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
     out.push(...patchFindingDiagnostics(ctx, check.findings));
-    const facts: PatchDocumentFacts | undefined = check.facts ?? this.patchFacts(e);
-    model.era = facts?.era.era;
+    const facts: PatchDocumentFacts = check.facts;
+    model.era = facts.era.era;
     model.diagnostics = out;
     model.symbols = patchSymbols(doc);
     model.lenses = patchLenses(doc, facts);
-    model.gupSites = facts ? patchGupSites(facts) : [];
+    model.gupSites = patchGupSites(facts);
     return model;
   }
 

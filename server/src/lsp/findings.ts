@@ -44,9 +44,9 @@ export function lspRange(r: Range): LspRange {
 }
 
 /**
- * Where rule pages are linked to. The extension ships docs/rules/*.md beside dist/ (see .vscodeignore): when the
- * pages are found on disk next to the running server, diagnostics link to their file: URI (works offline, matches
- * the installed version); otherwise (a server bundled without docs) to the public page (registry.ruleDocUrl).
+ * Where rule pages are linked to. The extension ships docs/rules/*.md beside dist/ (see .vscodeignore), and a source
+ * checkout has them at docs/rules/: diagnostics link to the page's file: URI (works offline and matches the installed
+ * version). The project has no published site, so a server without the pages on disk gives no codeDescription.
  */
 export function findDocsRoot(startDir: string): string | undefined {
   let dir = startDir;
@@ -60,12 +60,10 @@ export function findDocsRoot(startDir: string): string | undefined {
   return undefined;
 }
 
-export function ruleDocHref(id: string, docsRoot: string | undefined): string {
-  if (docsRoot) {
-    const page = join(docsRoot, `${id}.md`);
-    if (existsSync(page)) return pathToFileURL(page).href;
-  }
-  return ruleDocUrl(id);
+export function ruleDocHref(id: string, docsRoot: string | undefined): string | undefined {
+  if (!docsRoot) return undefined;
+  const page = join(docsRoot, `${id}.md`);
+  return existsSync(page) ? ruleDocUrl(id, pathToFileURL(docsRoot).href) : undefined;
 }
 
 /** The severity a finding is shown with, or undefined when the rule is switched off. */
@@ -115,11 +113,12 @@ function diagnostic(
     range: lspRange(range),
     severity,
     code: f.rule,
-    codeDescription: { href: ruleDocHref(f.rule, ctx.docsRoot) },
     source: DIAGNOSTIC_SOURCE,
     message,
     data,
   };
+  const href = ruleDocHref(f.rule, ctx.docsRoot);
+  if (href) d.codeDescription = { href };
   if (rel.length) d.relatedInformation = related(ctx.uri, rel);
   return d;
 }
@@ -138,12 +137,11 @@ export function cFindingDiagnostics(ctx: DiagnosticContext, findings: Finding[])
 /**
  * Findings of a patch document: introduced ones with their rule's severity on the added line; fixed ones as
  * information on the removed line ("this patch fixes …"); pre-existing ones as information when the setting asks.
- * A finding whose line is not in the patch (no documentRange) has nowhere to be shown and is left out.
+ * A finding whose own line is not in the patch sits on the nearest changed line of its function (check-patch.ts).
  */
 export function patchFindingDiagnostics(ctx: DiagnosticContext, findings: PatchFinding[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of findings) {
-    if (!f.documentRange) continue;
     const base = effectiveSeverity(f.rule, f.severity, ctx.settings);
     if (base === undefined) continue;
     const data: FindingData = { rule: f.rule, fingerprint: f.fingerprint, status: f.status, fixes: [] };
