@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DiagnosticSeverity, type CodeAction, type CodeLens, type DocumentSymbol, type Hover, type PublishDiagnosticsParams, type TextEdit } from 'vscode-languageserver-protocol';
+import { DiagnosticSeverity, type ClientCapabilities, type CodeAction, type CodeLens, type DocumentSymbol, type Hover, type PublishDiagnosticsParams, type TextEdit } from 'vscode-languageserver-protocol';
 import { InProcessBackend } from '../../server/src/lsp/worker-pool';
 import { silentLogger } from '../../server/src/lsp/types';
 import type { SimulateResponse } from '../../server/src/simulate/types';
@@ -22,7 +22,9 @@ const GUP_LINE = TEXT.split('\n').findIndex((l) => l.includes('get_user_pages(')
 const RETRY_LINE = TEXT.split('\n').findIndex((l) => l.startsWith('retry:'));
 const HOOK_LINE = TEXT.split('\n').findIndex((l) => l.includes('toy_count_retry'));
 
-function server(capabilities = { ...CLIENT_CAPABILITIES, workspace: { ...CLIENT_CAPABILITIES.workspace, workspaceEdit: { documentChanges: true } } }, init: unknown = { era: '6.8' }) {
+const WITH_DOCUMENT_CHANGES: ClientCapabilities = { ...CLIENT_CAPABILITIES, workspace: { ...CLIENT_CAPABILITIES.workspace, workspaceEdit: { documentChanges: true } } };
+
+function server(capabilities: ClientCapabilities = WITH_DOCUMENT_CHANGES, init: unknown = { era: '6.8' }) {
   const s = inProcessServer({ debounceMs: 20, worker: new InProcessBackend(silentLogger, { rules: [fakeRule] }) });
   return {
     ...s,
@@ -51,7 +53,7 @@ test('C file: the finding is a diagnostic with code, related information and fix
     assert.equal(d.severity, DiagnosticSeverity.Warning);
     assert.equal(d.source, 'kernel-mm-lens');
     assert.deepEqual(d.range.start, { line: GUP_LINE, character: 7 });
-    assert.match(d.message, /holds mmap_lock across the I\/O/);
+    assert.match(d.message as string, /holds mmap_lock across the I\/O/);
     assert.equal(d.relatedInformation?.length, 1);
     assert.equal(d.relatedInformation![0]!.message, 'mmap_lock taken here');
     assert.equal(d.relatedInformation![0]!.location.range.start.line, GUP_LINE - 1);

@@ -38,9 +38,10 @@ export function buildScenario(preset: Scenario, x: ExtractedPath, params: Pick<S
   s.era = params.overrides?.era ?? x.era;
   s.name = `${preset.name} · ${x.function}:${x.startLine}`;
   if (x.kind === 'fault-path') {
-    const task = s.tasks.find((t) => t.faultPath !== undefined) ?? s.tasks.find((t) => t.script.some((op) => 'access' in op));
-    if (!task) return `preset ${preset.name} has no task that faults (no access op): pick a fault preset such as ${DEFAULT_FAULT_PATH_PRESET}`;
-    task.faultPath = { ...x.faultPath, ...(params.overrides?.faultPath ?? {}) };
+    // Every faulting task runs the extracted path (none keeps the preset's own handler).
+    const tasks = s.tasks.filter((t) => t.faultPath !== undefined || t.script.some((op) => 'access' in op));
+    if (!tasks.length) return `preset ${preset.name} has no task that faults (no access op): pick a fault preset such as ${DEFAULT_FAULT_PATH_PRESET}`;
+    for (const task of tasks) task.faultPath = { ...x.faultPath, ...(params.overrides?.faultPath ?? {}) };
     return s;
   }
   for (const t of s.tasks) {
