@@ -56,6 +56,28 @@ export function buildScenario(preset: Scenario, x: ExtractedPath, params: Pick<S
   return `preset ${preset.name} has no GUP call to replace: pick a GUP preset such as ${DEFAULT_GUP_PRESET}`;
 }
 
+/** "ok", "ok(1)", "-EFAULT", "SIGBUS", "bug: …", "deadlock (waits for …)" … */
+export function outcomeText(o: RunResult['tasks'][number]['outcome']): string {
+  switch (o.kind) {
+    case 'ok':
+      return o.value === undefined ? 'ok' : `ok(${o.value})`;
+    case 'error':
+      return `-${o.errno}${o.where ? ` (${o.where})` : ''}`;
+    case 'signal':
+      return o.signal;
+    case 'bug':
+      return `BUG: ${o.assertion}`;
+    case 'killed':
+      return 'killed (SIGKILL)';
+    case 'deadlock':
+      return `deadlock (waits for ${o.waitsFor})`;
+    case 'livelock':
+      return 'livelock';
+    default:
+      return o.kind;
+  }
+}
+
 function fnAt(functions: FunctionFacts[], line: number): FunctionFacts | undefined {
   return functions.find((f) => f.range.start.line <= line && line <= f.range.end.line && f.analysed !== false);
 }
@@ -81,7 +103,7 @@ function runSide(label: SimulatedSide['label'], loc: Located, preset: Scenario, 
     text: renderRunText(result),
     svg: renderTimelineSvg(result),
     events,
-    outcomes: result.tasks.map((t) => ({ task: t.id, outcome: typeof t.outcome === 'string' ? t.outcome : JSON.stringify(t.outcome) })),
+    outcomes: result.tasks.map((t) => ({ task: t.id, outcome: outcomeText(t.outcome) })),
     ...({ result } as object),
   } as SimulatedSide & { result: RunResult };
 }
