@@ -21,6 +21,7 @@ const entries = [
   // Worker threads of `mmlens check` (cli/check/pool.ts loads it next to dist/mmlens.js).
   { entryPoints: ['cli/check/worker-entry.ts'], outfile: 'dist/check-worker.js' },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));

@@ -11,6 +11,7 @@ import { runCheckCommand } from './commands/check';
 import { runFactsCommand } from './commands/facts';
 import { runRulesCommand } from './commands/rules';
 import { runSimulateCommand } from './commands/simulate';
+import { runLspCommand } from './commands/lsp';
 
 export const VERSION = '0.1.0';
 
@@ -20,6 +21,7 @@ commands:
   check <file|dir>...   check C files, patches and series against the rule catalogue
                         (mmlens check --help for the options: --format text|json|sarif, --tree, --era, …)
   rules [--json]        list the rule catalogue
+  lsp --stdio           start the language server (any LSP client: Neovim, Helix, Emacs…); also --node-ipc, --socket=N
   facts <file|dir>...   print the kernel facts of C files, patches and patch series
                         (GUP call sites with argument roles, mmap lock operations, fault calls,
                         fault-retry loops, the kernel era and where it came from)
@@ -43,6 +45,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return runRulesCommand(rest, io);
       case 'facts':
         return await runFactsCommand(rest, io);
+      case 'lsp':
+        return await runLspCommand(rest, io);
       case 'simulate':
         return await runSimulateCommand(rest, io);
       case undefined:

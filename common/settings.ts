@@ -25,7 +25,17 @@ export interface MmLensSettings {
   /** Documents larger than this many bytes are not analysed (generated headers in kernel trees are huge). */
   maxFileSize: number;
   trace: { server: TraceLevel };
+  /** Per-rule override: "off" disables the rule, a severity replaces the catalogue's. Rules not named keep theirs. */
+  rules: Record<string, RuleSetting>;
+  /** Patches: also show findings present before and after the patch (pre-existing), as information. */
+  showPreExisting: boolean;
+  /** Kernel tree the patched files are read from (whole functions for patches); "" = the workspace's kernel tree. */
+  kernelTree: string;
 }
+
+/** What `kernelMmLens.rules.<id>` may say. */
+export type RuleSetting = 'off' | 'error' | 'warning' | 'information' | 'hint' | 'default';
+export const RULE_SETTINGS: readonly RuleSetting[] = ['off', 'error', 'warning', 'information', 'hint', 'default'];
 
 export const ERA_AUTO = 'auto';
 
@@ -34,6 +44,9 @@ export const DEFAULT_SETTINGS: Readonly<MmLensSettings> = Object.freeze({
   run: 'onType',
   maxFileSize: 2 * 1024 * 1024,
   trace: Object.freeze({ server: 'off' }),
+  rules: Object.freeze({}) as Record<string, RuleSetting>,
+  showPreExisting: false,
+  kernelTree: '',
 });
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -55,7 +68,15 @@ export function isValidEraSetting(v: string): boolean {
  */
 export function resolveSettings(raw: unknown, onProblem: (message: string) => void = () => {}): MmLensSettings {
   const d = DEFAULT_SETTINGS;
-  const out: MmLensSettings = { era: d.era, run: d.run, maxFileSize: d.maxFileSize, trace: { server: d.trace.server } };
+  const out: MmLensSettings = {
+    era: d.era,
+    run: d.run,
+    maxFileSize: d.maxFileSize,
+    trace: { server: d.trace.server },
+    rules: {},
+    showPreExisting: d.showPreExisting,
+    kernelTree: d.kernelTree,
+  };
   if (raw === undefined || raw === null) return out;
   if (!isRecord(raw)) {
     onProblem(`${SETTINGS_SECTION}: expected an object, got ${typeof raw}; using defaults`);
@@ -80,6 +101,23 @@ export function resolveSettings(raw: unknown, onProblem: (message: string) => vo
     const server = isRecord(raw.trace) ? raw.trace.server : undefined;
     if (oneOf(TRACE_LEVELS, server)) out.trace.server = server;
     else onProblem(`${SETTINGS_SECTION}.trace.server: ${JSON.stringify(server)} is not one of ${TRACE_LEVELS.join(', ')}`);
+  }
+  if (raw.rules !== undefined) {
+    if (!isRecord(raw.rules)) onProblem(`${SETTINGS_SECTION}.rules: expected an object of rule id → ${RULE_SETTINGS.join(' | ')}`);
+    else {
+      for (const [id, v] of Object.entries(raw.rules)) {
+        if (oneOf(RULE_SETTINGS, v)) out.rules[id] = v;
+        else onProblem(`${SETTINGS_SECTION}.rules.${id}: ${JSON.stringify(v)} is not one of ${RULE_SETTINGS.join(', ')}`);
+      }
+    }
+  }
+  if (raw.showPreExisting !== undefined) {
+    if (typeof raw.showPreExisting === 'boolean') out.showPreExisting = raw.showPreExisting;
+    else onProblem(`${SETTINGS_SECTION}.showPreExisting: ${JSON.stringify(raw.showPreExisting)} is not a boolean`);
+  }
+  if (raw.kernelTree !== undefined) {
+    if (typeof raw.kernelTree === 'string') out.kernelTree = raw.kernelTree.trim();
+    else onProblem(`${SETTINGS_SECTION}.kernelTree: ${JSON.stringify(raw.kernelTree)} is not a path`);
   }
   return out;
 }

@@ -18,6 +18,8 @@ import { compareRuns, renderComparisonSvg, renderComparisonText } from '../../si
 import { renderTimelineSvg } from '../../simulator/src/render/svg-timeline';
 import { renderExploreText, renderRunText } from '../../simulator/src/render/text';
 
+import { runSimulateFrom } from './simulate-from';
+
 export interface SimulateIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -25,6 +27,7 @@ export interface SimulateIo {
 
 export const SIMULATE_USAGE = `usage: mmlens simulate <scenario.json|preset|result.json> [options]
        mmlens simulate --list-presets
+       mmlens simulate --from <file.c|file.patch>:<line> [--preset NAME] [--era X.Y] [--tree DIR] [--svg F] [--json]
 
 Runs the mm + userfaultfd simulator: one timed run (default), all interleavings (--explore), or two runs
 side by side (--compare); a RunResult saved with --json is printed/drawn again without re-running. Prints the verdict, per-task outcomes and attempts, and the metrics.
@@ -251,6 +254,7 @@ function kb(n: number): string {
 }
 
 export async function runSimulateCommand(argv: string[], io: SimulateIo): Promise<number> {
+  if (argv.includes('--from')) return runSimulateFrom(argv, io);
   let args: Args;
   try {
     args = parseArgs(argv);

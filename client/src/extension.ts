@@ -17,6 +17,8 @@ import {
 import { SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../common/settings';
 import { COMMAND_SHOW_FACTS, FACTS_METHOD, LANGUAGE_IDS, factsText, isAnalysedLanguage, type FactsParams } from '../../common/protocol';
 
+import { registerSimulatePanel, simulateLensMiddleware } from './simulate-panel';
+
 const FactsRequest = new RequestType<FactsParams, unknown, void>(FACTS_METHOD);
 
 let client: LanguageClient | undefined;
@@ -29,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND_SHOW_FACTS, (uri?: vscode.Uri) => showFacts(uri, facts, log)),
   );
+  registerSimulatePanel(context, () => client);
 
   const serverModule = context.asAbsolutePath('dist/server.js');
   if (!existsSync(serverModule)) {
@@ -45,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     synchronize: { configurationSection: SETTINGS_SECTION },
     initializationOptions: currentSettings(log),
     outputChannel: log,
+    middleware: simulateLensMiddleware,
     initializationFailedHandler: (error) => {
       log.error(`Language server failed to initialize: ${errorMessage(error)}`);
       void vscode.window.showErrorMessage('Kernel MM Lens: the language server failed to start; see the "Kernel MM Lens" output.');
@@ -68,7 +72,15 @@ export function deactivate(): Thenable<void> | undefined {
 /** Reads the section the way the server will receive it, reporting bad values in the output channel. */
 function currentSettings(log: vscode.LogOutputChannel): MmLensSettings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const raw = { era: c.get('era'), run: c.get('run'), maxFileSize: c.get('maxFileSize'), trace: { server: c.get('trace.server') } };
+  const raw = {
+    era: c.get('era'),
+    run: c.get('run'),
+    maxFileSize: c.get('maxFileSize'),
+    trace: { server: c.get('trace.server') },
+    rules: c.get('rules'),
+    showPreExisting: c.get('showPreExisting'),
+    kernelTree: c.get('kernelTree'),
+  };
   return resolveSettings(raw, (problem) => log.warn(`Settings: ${problem}`));
 }
 

@@ -15,8 +15,17 @@ import {
   TextDocumentSyncKind,
   TextDocuments,
   createConnection,
+  type CodeAction,
+  type CodeActionParams,
+  type CodeLens,
+  type CodeLensParams,
   type Connection,
   type DidChangeConfigurationParams,
+  type DocumentSymbol,
+  type DocumentSymbolParams,
+  type ExecuteCommandParams,
+  type Hover,
+  type HoverParams,
   type InitializeParams,
   type InitializeResult,
   type ServerCapabilities,
@@ -27,7 +36,13 @@ import {
 import { readFileSync, statSync } from 'node:fs';
 import { FACTS_METHOD, type FactsParams, type FactsResult } from '../../common/protocol';
 import { SETTINGS_SECTION } from '../../common/settings';
-import { Analyzer, lensKind, settingsFrom, uriToPath } from './lsp/analyzer';
+import { Analyzer, lensKind, settingsFrom, uriToPath, type DocumentModel } from './lsp/analyzer';
+import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
+import { findDocsRoot } from './lsp/findings';
+import { hoverAt } from './lsp/hover';
+import { CancelledError, InProcessBackend, WorkerPool, defaultWorkerScript, type AnalysisBackend, type WorkerScript } from './lsp/worker-pool';
+import type { WorkerContext } from './lsp/worker-protocol';
+import { SIMULATE_METHOD, type SimulateRequestParams, type SimulateResponse } from './simulate/types';
 import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
 import { errorDetail, errorMessage, safeLogger, type AnalyzerDocument, type Logger } from './lsp/types';
 
@@ -35,6 +50,10 @@ export const SERVER_NAME = 'kernel-mm-lens';
 export const SERVER_VERSION = '0.1.0';
 
 export const FactsRequest = new RequestType<FactsParams, FactsResult, void>(FACTS_METHOD);
+export const SimulateRequest = new RequestType<SimulateRequestParams, SimulateResponse, void>(SIMULATE_METHOD);
+
+/** The command code lenses carry; any client runs it through workspace/executeCommand (VS Code opens a panel instead). */
+export const SIMULATE_COMMAND = 'mmlens.simulate';
 
 /** Extension of a file: URI → languageId, for facts of files that are not open. */
 const LANGUAGE_BY_EXTENSION: [RegExp, string][] = [
@@ -47,6 +66,17 @@ const MAX_UNOPENED_FACTS_FILE = 64 * 1024 * 1024;
 export interface MmLensServerOptions {
   debounceMs?: number;
   timeBudgetMs?: number;
+  /**
+   * Where analyses run: a worker script (default: dist/analysis-worker.js beside the bundle, or the TypeScript
+   * entry through tsx), `false` for this thread, or a backend (tests).
+   */
+  worker?: WorkerScript | false | AnalysisBackend;
+}
+
+function makeBackend(opt: MmLensServerOptions['worker'], log: Logger): AnalysisBackend {
+  if (opt && 'analyze' in opt) return opt;
+  const script = opt === false ? undefined : (opt ?? defaultWorkerScript());
+  return script ? new WorkerPool(script, log) : new InProcessBackend(log);
 }
 
 export class MmLensServer {
@@ -55,6 +85,10 @@ export class MmLensServer {
   /** Documents opened but whose first content event has not arrived yet (analysed at once, not debounced). */
   private readonly justOpened = new Set<string>();
   private readonly log: Logger;
+  private readonly backend: AnalysisBackend;
+  /** The last published model per document (answers code actions, hovers, symbols and lenses). */
+  private readonly models = new Map<string, DocumentModel>();
+  private readonly docsRoot = findDocsRoot(__dirname);
 
   private constructor(
     private readonly connection: Connection,
@@ -69,6 +103,7 @@ export class MmLensServer {
       timeBudgetMs: opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS,
       log: this.log,
     });
+    this.backend = makeBackend(opts.worker, this.log);
   }
 
   /** Builds the server from the initialize request: settings from initializationOptions, roots from the workspace folders. */
@@ -91,10 +126,15 @@ export class MmLensServer {
         change: TextDocumentSyncKind.Incremental,
         save: { includeText: false },
       },
+      codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite', FIX_ALL_KIND] },
+      hoverProvider: true,
+      documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      executeCommandProvider: { commands: [SIMULATE_COMMAND] },
       workspace: {
         workspaceFolders: { supported: true, changeNotifications: true },
       },
-      experimental: { mmLens: { factsRequest: FACTS_METHOD } },
+      experimental: { mmLens: { factsRequest: FACTS_METHOD, simulateRequest: SIMULATE_METHOD } },
     };
   }
 
@@ -107,6 +147,12 @@ export class MmLensServer {
     connection.onInitialized(() => this.onInitialized());
     connection.onDidChangeConfiguration((p) => this.onDidChangeConfiguration(p));
     connection.onRequest(FactsRequest, (p, token) => this.onFacts(p, token));
+    connection.onRequest(SimulateRequest, (p) => this.onSimulate(p));
+    connection.onCodeAction((p) => this.onCodeAction(p));
+    connection.onHover((p) => this.onHover(p));
+    connection.onDocumentSymbol((p) => this.onDocumentSymbol(p));
+    connection.onCodeLens((p) => this.onCodeLens(p));
+    connection.onExecuteCommand((p) => this.onExecuteCommand(p));
     connection.onShutdown(() => this.onShutdown());
   }
 
@@ -149,6 +195,8 @@ export class MmLensServer {
     this.scheduler.cancel(uri);
     this.justOpened.delete(uri);
     this.analyzer.forget(uri);
+    this.models.delete(uri);
+    this.backend.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] }).catch(() => {});
   }
 
@@ -190,18 +238,109 @@ export class MmLensServer {
 
   private onShutdown(): void {
     this.scheduler.dispose();
+    this.backend.dispose();
+  }
+
+  /** The model of the open document's current version, analysing it now when the published one is older. */
+  private async currentModel(uri: string): Promise<DocumentModel | undefined> {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const m = this.models.get(uri);
+    if (m && m.version === document.version) return m;
+    try {
+      return await this.backend.analyze(toAnalyzerDocument(document), this.workerContext());
+    } catch {
+      return m;
+    }
+  }
+
+  private async onCodeAction(p: CodeActionParams): Promise<CodeAction[]> {
+    const m = await this.currentModel(p.textDocument.uri);
+    if (!m) return [];
+    const documentChanges = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
+    return codeActions({
+      uri: m.uri,
+      version: m.version,
+      diagnostics: m.diagnostics,
+      range: p.range,
+      ...(p.context.only ? { only: p.context.only } : {}),
+      documentChanges,
+    });
+  }
+
+  private async onHover(p: HoverParams): Promise<Hover | null> {
+    const document = this.documents.get(p.textDocument.uri);
+    const m = await this.currentModel(p.textDocument.uri);
+    if (!document || !m) return null;
+    return hoverAt(m, document.getText({ start: { line: p.position.line, character: 0 }, end: { line: p.position.line + 1, character: 0 } }), p.position);
+  }
+
+  private async onDocumentSymbol(p: DocumentSymbolParams): Promise<DocumentSymbol[]> {
+    return (await this.currentModel(p.textDocument.uri))?.symbols ?? [];
+  }
+
+  private async onCodeLens(p: CodeLensParams): Promise<CodeLens[]> {
+    const m = await this.currentModel(p.textDocument.uri);
+    if (!m) return [];
+    return m.lenses.map((l) => ({
+      range: l.range,
+      command: { title: l.title, command: SIMULATE_COMMAND, arguments: [{ uri: m.uri, line: l.line } satisfies SimulateRequestParams] },
+    }));
+  }
+
+  private async onSimulate(p: SimulateRequestParams): Promise<SimulateResponse | ResponseError<void>> {
+    if (typeof p?.uri !== 'string' || typeof p.line !== 'number') {
+      return new ResponseError(ErrorCodes.InvalidParams, `${SIMULATE_METHOD}: uri and line are required`);
+    }
+    const open = this.documents.get(p.uri);
+    const doc = open ? toAnalyzerDocument(open) : this.unopenedDocument(p.uri);
+    if (!doc) return new ResponseError(ErrorCodes.InvalidParams, `${p.uri}: not open and not readable from disk`);
+    try {
+      return await this.backend.simulate(doc, this.workerContext(), p);
+    } catch (error) {
+      this.log.error(`Kernel MM Lens: simulation at ${p.uri}:${p.line + 1} failed: ${errorDetail(error)}`);
+      return new ResponseError(ErrorCodes.InternalError, `simulation failed: ${errorMessage(error)}`);
+    }
+  }
+
+  /** workspace/executeCommand of a lens: runs the simulation and tells the verdict (clients without a panel). */
+  private async onExecuteCommand(p: ExecuteCommandParams): Promise<SimulateResponse | ResponseError<void>> {
+    if (p.command !== SIMULATE_COMMAND) return new ResponseError(ErrorCodes.InvalidParams, `unknown command ${p.command}`);
+    const arg = (p.arguments ?? [])[0] as SimulateRequestParams | undefined;
+    const r = await this.onSimulate(arg ?? ({} as SimulateRequestParams));
+    if (r instanceof ResponseError) return r;
+    const text = r.ok
+      ? r.sides.map((s) => `${s.label}: ${s.verdict}${s.extracted.notModelled.length ? ` (not modelled: ${s.extracted.notModelled.join('; ')})` : ''}`).join('\n')
+      : `Kernel MM Lens: nothing simulated: ${r.message}`;
+    void this.connection.window.showInformationMessage(text);
+    return r;
+  }
+
+  private workerContext(): WorkerContext {
+    return { settings: this.analyzer.getSettings(), roots: [...this.analyzer.getWorkspaceRoots()], docsRoot: this.docsRoot };
   }
 
   // ── work ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Analyses the current version of an open document and publishes its diagnostics (stale versions are dropped). */
-  private analyzeAndPublish(uri: string): void {
+  /**
+   * Analyses the current version of an open document off the main thread and publishes its diagnostics. A newer
+   * version cancels the analysis (CancelledError); results of a stale version are dropped.
+   */
+  private async analyzeAndPublish(uri: string): Promise<void> {
     const document = this.documents.get(uri);
     if (!document) return;
     const version = document.version;
-    const diagnostics = this.analyzer.analyze(toAnalyzerDocument(document));
-    // Analysis is synchronous today; the check keeps a future asynchronous analysis from publishing stale results.
+    let model: DocumentModel;
+    try {
+      model = await this.backend.analyze(toAnalyzerDocument(document), this.workerContext());
+    } catch (error) {
+      if (error instanceof CancelledError) return;
+      throw error;
+    }
     if (this.documents.get(uri)?.version !== version) return;
+    this.models.set(uri, model);
+    const related = this.clientCapabilities.textDocument?.publishDiagnostics?.relatedInformation === true;
+    const diagnostics = related ? model.diagnostics : model.diagnostics.map(({ relatedInformation: _r, ...d }) => d);
     void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
       this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
     });

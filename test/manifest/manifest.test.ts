@@ -155,7 +155,7 @@ describe('extension manifest (package.json)', () => {
     const commands = contributes.commands ?? [];
     assert.deepEqual(
       commands.map((c) => c.command),
-      [COMMAND_SHOW_FACTS],
+      [COMMAND_SHOW_FACTS, 'kernelMmLens.simulateFaultPath'],
     );
     for (const c of commands) {
       assert.equal(c.category, 'Kernel MM Lens', c.command);
@@ -184,7 +184,10 @@ describe('vsce packaging (.vscodeignore)', () => {
       /^README\.md$/,
       /^LICENSE$/,
       /^CHANGELOG\.md$/,
-      /^dist\/(extension|server)\.js$/,
+      /^dist\/(extension|server|analysis-worker)\.js$/,
+      // Rule pages (codeDescription links) and the simulator presets ("Simulate this fault path").
+      /^docs\/rules\/[\w-]+\.md$/,
+      /^simulator\/scenarios\/[\w.-]+\.json$/,
       /^syntaxes\/[\w.-]+\.(tmLanguage|language-configuration)\.json$/,
       // The server's native parser (esbuild leaves it external): entry points, node types and prebuilt binaries only.
       /^node_modules\/tree-sitter\/(package\.json|index\.js|prebuilds\/[\w-]+\/tree-sitter\.node)$/,

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SETTINGS, RUN_MODES, SETTINGS_SECTION, TRACE_LEVELS, isValidEraSetting, resolveSettings } from '../../common/settings';
+import { DEFAULT_SETTINGS, RUN_MODES, SETTINGS_SECTION, RULE_SETTINGS, TRACE_LEVELS, isValidEraSetting, resolveSettings } from '../../common/settings';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, { default?: unknown; enum?: unknown[]; pattern?: string }> } };
@@ -14,8 +14,11 @@ describe('settings: common/settings.ts and package.json agree', () => {
   test('the contributed keys are exactly the settings interface, under kernelMmLens', () => {
     assert.deepEqual(Object.keys(props).sort(), [
       `${SETTINGS_SECTION}.era`,
+      `${SETTINGS_SECTION}.kernelTree`,
       `${SETTINGS_SECTION}.maxFileSize`,
+      `${SETTINGS_SECTION}.rules`,
       `${SETTINGS_SECTION}.run`,
+      `${SETTINGS_SECTION}.showPreExisting`,
       `${SETTINGS_SECTION}.trace.server`,
     ]);
   });
@@ -25,6 +28,14 @@ describe('settings: common/settings.ts and package.json agree', () => {
     assert.equal(props['kernelMmLens.run']!.default, DEFAULT_SETTINGS.run);
     assert.equal(props['kernelMmLens.maxFileSize']!.default, DEFAULT_SETTINGS.maxFileSize);
     assert.equal(props['kernelMmLens.trace.server']!.default, DEFAULT_SETTINGS.trace.server);
+    assert.deepEqual(props['kernelMmLens.rules']!.default, DEFAULT_SETTINGS.rules);
+    assert.equal(props['kernelMmLens.showPreExisting']!.default, DEFAULT_SETTINGS.showPreExisting);
+    assert.equal(props['kernelMmLens.kernelTree']!.default, DEFAULT_SETTINGS.kernelTree);
+  });
+
+  test('per-rule values: the manifest enum is the shared one', () => {
+    const rules = props['kernelMmLens.rules'] as { additionalProperties?: { enum?: unknown[] } };
+    assert.deepEqual(rules.additionalProperties?.enum, [...RULE_SETTINGS]);
   });
 
   test('the manifest enums are the shared enums', () => {
@@ -57,14 +68,24 @@ describe('settings: resolveSettings', () => {
       run: 'onSave',
       maxFileSize: 1000,
       trace: { server: 'verbose' },
+      rules: {},
+      showPreExisting: false,
+      kernelTree: '',
     });
+    const r = resolveSettings({ rules: { 'retry-without-tried': 'error', 'gup-convertible-to-unlocked': 'off' }, showPreExisting: true, kernelTree: ' /src/linux ' });
+    assert.deepEqual(r.rules, { 'retry-without-tried': 'error', 'gup-convertible-to-unlocked': 'off' });
+    assert.equal(r.showPreExisting, true);
+    assert.equal(r.kernelTree, '/src/linux');
   });
 
   test('invalid values fall back to the default, one problem each, never a throw', () => {
     const problems: string[] = [];
-    const s = resolveSettings({ era: 'latest', run: 'always', maxFileSize: -1, trace: { server: 'loud' } }, (p) => problems.push(p));
+    const s = resolveSettings(
+      { era: 'latest', run: 'always', maxFileSize: -1, trace: { server: 'loud' }, rules: { x: 'loud' }, showPreExisting: 'yes', kernelTree: 3 },
+      (p) => problems.push(p),
+    );
     assert.deepEqual(s, DEFAULT_SETTINGS);
-    assert.equal(problems.length, 4);
+    assert.equal(problems.length, 7);
     assert.match(problems[0]!, /kernelMmLens\.era/);
     const notAnObject: string[] = [];
     assert.deepEqual(resolveSettings('6.8', (p) => notAnObject.push(p)), DEFAULT_SETTINGS);

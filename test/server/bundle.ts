@@ -17,6 +17,18 @@ export interface ServerBundle {
 export async function buildServerBundle(): Promise<ServerBundle> {
   const dir = mkdtempSync(join(tmpdir(), 'mmlens-server-'));
   const path = join(dir, 'server.js');
+  // The analysis worker is bundled beside the server, as esbuild.mjs does (dist/analysis-worker.js).
+  await build({
+    entryPoints: [join(root, 'server', 'src', 'analysis-worker.ts')],
+    outfile: join(dir, 'analysis-worker.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'silent',
+    external: ['vscode', 'tree-sitter', 'tree-sitter-c'],
+  });
   await build({
     entryPoints: [join(root, 'server', 'src', 'server.ts')],
     outfile: path,

@@ -30,8 +30,13 @@ export const TRUNCATED_HUNK_LINE = 16;
 export const EXPECTED_INITIALIZE_RESULT = {
   capabilities: {
     textDocumentSync: { openClose: true, change: 2, save: { includeText: false } },
+    codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite', 'source.fixAll.mmlens'] },
+    hoverProvider: true,
+    documentSymbolProvider: true,
+    codeLensProvider: { resolveProvider: false },
+    executeCommandProvider: { commands: ['mmlens.simulate'] },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-    experimental: { mmLens: { factsRequest: 'mmLens/facts' } },
+    experimental: { mmLens: { factsRequest: 'mmLens/facts', simulateRequest: 'mmLens/simulate' } },
   },
   serverInfo: { name: 'kernel-mm-lens', version: '0.1.0' },
 };

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from 'vscode-languageserver';
+import type { Diagnostic, DocumentSymbol, Range as LspRange } from 'vscode-languageserver';
 import { isAnalysedLanguage } from '../../../common/protocol';
 import { ERA_AUTO, SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../../common/settings';
 import { parseMakefileVersion, resolveEra, type EraResolution } from '../era/detect';
@@ -22,6 +22,13 @@ import {
   tooLargeDiagnostic,
 } from './diagnostics';
 import { PositionMapper } from './positions';
+import { checkCText } from '../rules/check-c';
+import type { Rule } from '../rules/types';
+import type { CFacts } from '../c/types';
+import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
+import { cFindingDiagnostics, disabledRules, lspRange, patchFindingDiagnostics, type DiagnosticContext } from './findings';
+import { cLenses, cSymbols, patchLenses, patchSymbols, type LensAnchor } from './outline';
+import { defaultPatchChecker, type PatchChecker } from './patch-check';
 import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
 
 export type { AnalyzerDocument, LensKind, Logger } from './types';
@@ -37,6 +44,35 @@ export interface AnalyzerOptions {
   readFileText?: (path: string) => string | undefined;
   /** The patch parser (a seam for tests; defaults to parsePatchDocument). */
   parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  /** The rules run (default: the registry); tests inject their own. */
+  rules?: readonly Rule[];
+  /** Findings of a patch document (default: server/src/rules/check-patch.ts). */
+  checkPatch?: PatchChecker;
+  /** docs/rules of the installed extension (codeDescription links); undefined: public URLs. */
+  docsRoot?: string;
+}
+
+/** A GUP call site, for hovers. */
+export interface GupSite {
+  range: LspRange;
+  callee: string;
+  locked: 'null' | 'set' | 'absent';
+}
+
+/**
+ * Everything the protocol layer answers from, for one version of one document: plain JSON (it crosses the worker
+ * boundary).
+ */
+export interface DocumentModel {
+  uri: string;
+  version: number;
+  kind: LensKind;
+  diagnostics: Diagnostic[];
+  symbols: DocumentSymbol[];
+  lenses: LensAnchor[];
+  gupSites: GupSite[];
+  /** The era the document was analysed for ("6.8"); undefined when not analysed. */
+  era?: string;
 }
 
 interface CacheEntry {
@@ -51,6 +87,7 @@ interface CacheEntry {
   /** The patch was parsed from the bytes on disk (charset-aware) rather than from the editor's text. */
   parsedFromBytes?: boolean;
   diagnostics?: Diagnostic[];
+  model?: DocumentModel;
   facts?: string;
   era?: EraResolution;
 }
@@ -116,6 +153,9 @@ export class Analyzer {
   private readonly readFileBytes: (path: string) => Uint8Array | undefined;
   private readonly readFileText: (path: string) => string | undefined;
   private readonly parsePatch: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  private readonly rules: readonly Rule[] | undefined;
+  private readonly checkPatch: PatchChecker;
+  private readonly docsRoot: string | undefined;
 
   constructor(opts: AnalyzerOptions = {}) {
     this.settings = opts.settings ?? resolveSettings(undefined);
@@ -124,6 +164,9 @@ export class Analyzer {
     this.readFileBytes = opts.readFileBytes ?? defaultReadFileBytes;
     this.readFileText = opts.readFileText ?? defaultReadFileText;
     this.parsePatch = opts.parsePatch ?? parsePatchDocument;
+    this.rules = opts.rules;
+    this.checkPatch = opts.checkPatch ?? defaultPatchChecker;
+    this.docsRoot = opts.docsRoot;
   }
 
   getSettings(): MmLensSettings {
@@ -176,18 +219,52 @@ export class Analyzer {
    * reported as one `internal-error` diagnostic.
    */
   analyze(doc: AnalyzerDocument): Diagnostic[] {
+    return this.model(doc).diagnostics;
+  }
+
+  /**
+   * Diagnostics, outline, lens anchors and GUP sites of a document (cached per version and settings). Never throws:
+   * an internal failure is logged and reported as one `internal-error` diagnostic.
+   */
+  model(doc: AnalyzerDocument): DocumentModel {
     let e: CacheEntry | undefined;
     try {
       e = this.entry(doc);
-      if (e.diagnostics) return e.diagnostics;
-      e.diagnostics = this.diagnose(e);
-      return e.diagnostics;
+      if (e.model) return e.model;
+      e.model = this.build(e);
+      e.diagnostics = e.model.diagnostics;
+      return e.model;
     } catch (error) {
       this.log.error(`Analysis of ${doc.uri} (version ${doc.version}) failed: ${errorDetail(error)}`);
       const diagnostics = [internalErrorDiagnostic(errorMessage(error))];
-      if (e) e.diagnostics = diagnostics;
-      return diagnostics;
+      const model: DocumentModel = { uri: doc.uri, version: doc.version, kind: e?.kind ?? 'other', diagnostics, symbols: [], lenses: [], gupSites: [] };
+      if (e) {
+        e.model = model;
+        e.diagnostics = diagnostics;
+      }
+      return model;
     }
+  }
+
+  /** What the cached document is analysed as (undefined when unknown). */
+  kindOf(uri: string): LensKind | undefined {
+    return this.cache.get(uri)?.kind;
+  }
+
+  /** Facts of a cached C document (undefined for other kinds or oversized documents). */
+  cFileFacts(uri: string): CFileFacts | undefined {
+    const e = this.cache.get(uri);
+    if (!e || e.kind !== 'c' || this.tooLarge(e)) return undefined;
+    return this.cFacts(e);
+  }
+
+  /** Facts of a cached patch document (undefined for other kinds or oversized documents). */
+  patchDocumentFacts(uri: string): PatchDocumentFacts | undefined {
+    const e = this.cache.get(uri);
+    if (!e || e.kind !== 'patch' || this.tooLarge(e)) return undefined;
+    this.refresh(e);
+    this.parsed(e);
+    return this.patchFacts(e);
   }
 
   /**
@@ -237,6 +314,7 @@ export class Analyzer {
    * the tree under review), else undefined.
    */
   kernelTree(path: string | undefined): string | undefined {
+    if (this.settings.kernelTree) return resolve(this.settings.kernelTree);
     const holding = path ? this.roots.filter((r) => isInside(path, r)).sort((a, b) => b.length - a.length) : [];
     const candidates = [...holding, ...this.roots.filter((r) => !holding.includes(r))];
     for (const root of candidates) {
@@ -270,6 +348,7 @@ export class Analyzer {
     if (e.generation === this.generation) return;
     e.generation = this.generation;
     e.diagnostics = undefined;
+    e.model = undefined;
     e.facts = undefined;
     e.era = undefined;
     e.patch = undefined;
@@ -284,12 +363,29 @@ export class Analyzer {
     return this.settings.era === ERA_AUTO ? undefined : this.settings.era;
   }
 
-  private diagnose(e: CacheEntry): Diagnostic[] {
-    if (e.kind === 'other') return [];
+  private build(e: CacheEntry): DocumentModel {
+    const model: DocumentModel = { uri: e.doc.uri, version: e.doc.version, kind: e.kind, diagnostics: [], symbols: [], lenses: [], gupSites: [] };
+    if (e.kind === 'other') return model;
     const positions = new PositionMapper(e.doc.text);
-    if (this.tooLarge(e)) return [tooLargeDiagnostic(e.byteLength, this.settings.maxFileSize, positions.firstLine())];
-    // C files: no rules yet.
-    if (e.kind === 'c') return [];
+    if (this.tooLarge(e)) {
+      model.diagnostics = [tooLargeDiagnostic(e.byteLength, this.settings.maxFileSize, positions.firstLine())];
+      return model;
+    }
+    const ctx: DiagnosticContext = { uri: e.doc.uri, settings: this.settings, docsRoot: this.docsRoot };
+    const selection = { disable: disabledRules(this.settings) };
+    const ruleOpts = this.rules ? { rules: this.rules } : {};
+    if (e.kind === 'c') {
+      const tree = e.path ? undefined : this.kernelTree(undefined);
+      const era = this.explicitEra();
+      const check = checkCText(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
+      for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
+      model.era = check.facts.era.era;
+      model.diagnostics = cFindingDiagnostics(ctx, check.findings);
+      model.symbols = cSymbols(check.facts.facts);
+      model.lenses = cLenses(check.facts.facts);
+      model.gupSites = gupSites(check.facts.facts);
+      return model;
+    }
     const doc = this.parsed(e);
     const out = doc.issues.map((issue) => issueDiagnostic(issue, positions));
     const fffd = e.parsedFromBytes ? -1 : e.doc.text.indexOf('\uFFFD');
@@ -297,7 +393,17 @@ export class Analyzer {
       const at = positions.positionAt(fffd);
       out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
     }
-    return out;
+    const tree = this.kernelTree(e.path);
+    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), selection, ...ruleOpts });
+    for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
+    out.push(...patchFindingDiagnostics(ctx, check.findings));
+    const facts: PatchDocumentFacts = check.facts;
+    model.era = facts.era.era;
+    model.diagnostics = out;
+    model.symbols = patchSymbols(doc);
+    model.lenses = patchLenses(doc, facts);
+    model.gupSites = patchGupSites(facts);
+    return model;
   }
 
   /**
@@ -343,6 +449,45 @@ export class Analyzer {
     const { era } = this.factsOptions(undefined);
     return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
   }
+}
+
+function lockedOf(g: { lockedNull?: boolean }): GupSite['locked'] {
+  return g.lockedNull === undefined ? 'absent' : g.lockedNull ? 'null' : 'set';
+}
+
+function gupSites(facts: CFacts): GupSite[] {
+  return facts.functions.flatMap((fn) => fn.gupCalls.map((g) => ({ range: lspRange(g.calleeRange), callee: g.callee, locked: lockedOf(g) })));
+}
+
+/** GUP calls of the post-images (pre-images for removed lines) at their document lines. */
+function patchGupSites(facts: PatchDocumentFacts): GupSite[] {
+  const out: GupSite[] = [];
+  for (const p of facts.patches) {
+    for (const f of p.files) {
+      for (const side of [f.pre, f.post]) {
+        if (!side) continue;
+        const docLine = new Map(side.lines.map(([fileLine, d, change]) => [fileLine, { d, change }]));
+        for (const unit of side.units) {
+          for (const fn of unit.facts.functions) {
+            for (const g of fn.gupCalls) {
+              const at = docLine.get(g.calleeRange.start.line);
+              if (!at || (side.side === 'pre' && at.change !== 'removed')) continue;
+              // Diff lines carry a one-character prefix: the file column is shifted by one in the document.
+              out.push({
+                range: {
+                  start: { line: at.d, character: g.calleeRange.start.column + 1 },
+                  end: { line: at.d, character: g.calleeRange.end.column + 1 },
+                },
+                callee: g.callee,
+                locked: lockedOf(g),
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Settings from whatever a client sent (initializationOptions or didChangeConfiguration), problems logged. */

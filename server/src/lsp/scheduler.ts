@@ -36,7 +36,7 @@ export class AnalysisScheduler {
   private readonly now: () => number;
   private readonly timers: Timers;
 
-  constructor(private readonly run: (uri: string) => void, opts: SchedulerOptions) {
+  constructor(private readonly run: (uri: string) => void | Promise<void>, opts: SchedulerOptions) {
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.timeBudgetMs = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
     this.log = opts.log;
@@ -65,23 +65,37 @@ export class AnalysisScheduler {
     return this.pendingTimers.has(uri);
   }
 
-  /** Runs `uri` now (cancelling its timer); returns the elapsed milliseconds. */
+  /**
+   * Runs `uri` now (cancelling its timer); returns the elapsed milliseconds of a synchronous run. An asynchronous
+   * run (analysis in a worker) is timed when it settles and 0 is returned.
+   */
   runTimed(uri: string): number {
     this.cancel(uri);
     const start = this.now();
     try {
-      this.run(uri);
+      const pending = this.run(uri);
+      if (pending instanceof Promise) {
+        pending.then(
+          () => this.checkBudget(uri, this.now() - start),
+          (error: unknown) => this.log.error(`Kernel MM Lens: analysis of ${uri} failed: ${errorDetail(error)}`),
+        );
+        return 0;
+      }
     } catch (error) {
       this.log.error(`Kernel MM Lens: analysis of ${uri} failed: ${errorDetail(error)}`);
     }
     const elapsed = this.now() - start;
+    this.checkBudget(uri, elapsed);
+    return elapsed;
+  }
+
+  private checkBudget(uri: string, elapsed: number): void {
     if (elapsed > this.timeBudgetMs) {
       this.log.warn(
         `Kernel MM Lens: analysing ${uri} took ${Math.round(elapsed)} ms, over the ${this.timeBudgetMs} ms budget. ` +
           'Consider "kernelMmLens.run": "onSave" or a lower "kernelMmLens.maxFileSize".',
       );
     }
-    return elapsed;
   }
 
   dispose(): void {

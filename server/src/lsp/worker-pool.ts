@@ -1,0 +1,222 @@
+/**
+ * Analysis off the main thread. Two lanes, each with one worker thread: documents up to LARGE_DOCUMENT_BYTES go to
+ * the "small" lane, larger ones to the "large" lane, so a 10 MB series being analysed never delays the diagnostics
+ * of the other documents. Per lane, jobs of the same document coalesce (only the newest version waits), and a newer
+ * version of the document being analysed cancels the older analysis: the worker is terminated (its synchronous
+ * work cannot be interrupted otherwise) and a fresh one started. Without a worker script (an embedding that did not
+ * bundle dist/analysis-worker.js) everything runs in this thread, in order.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { DocumentModel } from './analyzer';
+import type { AnalyzerDocument, Logger } from './types';
+import { WorkerHost } from './worker-host';
+import { WORKER_KIND, type WorkerContext, type WorkerRequestBody, type WorkerResponse } from './worker-protocol';
+import type { SimulateRequestParams, SimulateResponse } from '../simulate/types';
+
+/** Documents larger than this are analysed in the large lane. */
+export const LARGE_DOCUMENT_BYTES = 256 * 1024;
+
+export class CancelledError extends Error {
+  constructor(uri: string) {
+    super(`analysis of ${uri} cancelled by a newer version`);
+    this.name = 'CancelledError';
+  }
+}
+
+export interface WorkerScript {
+  script: string;
+  execArgv: string[];
+}
+
+/** dist/analysis-worker.js beside the bundle, or the TypeScript entry when running from sources (through tsx). */
+export function defaultWorkerScript(dir: string = __dirname): WorkerScript | undefined {
+  const js = join(dir, 'analysis-worker.js');
+  if (existsSync(js)) return { script: js, execArgv: [] };
+  const ts = join(dir, '..', 'analysis-worker.ts');
+  if (existsSync(ts)) return { script: ts, execArgv: [] };
+  return undefined;
+}
+
+interface Job {
+  uri: string;
+  version: number;
+  request: WorkerRequestBody;
+  resolve: (r: WorkerResponse) => void;
+  reject: (e: Error) => void;
+  /** Analyze jobs supersede older analyze jobs of the same document; simulate jobs never do. */
+  coalesce: boolean;
+}
+
+class Lane {
+  private worker: Worker | undefined;
+  private current: (Job & { id: number }) | undefined;
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  /** Workers started by this lane (tests and the bench read it). */
+  started = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly script: WorkerScript,
+    private readonly log: Logger,
+  ) {}
+
+  submit(job: Job): void {
+    if (job.coalesce) {
+      for (let i = this.queue.length - 1; i >= 0; i--) {
+        const q = this.queue[i]!;
+        if (q.coalesce && q.uri === job.uri) {
+          this.queue.splice(i, 1);
+          q.reject(new CancelledError(q.uri));
+        }
+      }
+      const c = this.current;
+      if (c && c.coalesce && c.uri === job.uri && c.version !== job.version) this.kill(new CancelledError(c.uri));
+    }
+    this.queue.push(job);
+    this.pump();
+  }
+
+  forget(uri: string): void {
+    this.worker?.postMessage({ forget: uri });
+  }
+
+  dispose(): void {
+    for (const q of this.queue.splice(0)) q.reject(new Error('server shutting down'));
+    this.kill(new Error('server shutting down'));
+  }
+
+  private spawn(): Worker {
+    // A .ts entry (tests, running from sources) is required from an eval'd CommonJS line: node refuses a .ts file as
+    // a worker's main script even with the tsx loader in execArgv.
+    const ts = this.script.script.endsWith('.ts');
+    const w = new Worker(ts ? `require('tsx/cjs'); require(${JSON.stringify(this.script.script)});` : this.script.script, {
+      eval: ts,
+      workerData: { kind: WORKER_KIND },
+      execArgv: this.script.execArgv,
+    });
+    this.started++;
+    w.on('message', (m: WorkerResponse | { log: keyof Logger; message: string }) => {
+      if ('log' in m) {
+        this.log[m.log](m.message);
+        return;
+      }
+      const c = this.current;
+      if (!c || c.id !== m.id) return;
+      this.current = undefined;
+      w.unref();
+      c.resolve(m);
+      this.pump();
+    });
+    w.on('error', (error) => this.log.error(`Kernel MM Lens: ${this.name} analysis worker failed: ${error.message}`));
+    w.on('exit', (code) => {
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      const c = this.current;
+      this.current = undefined;
+      if (c) c.reject(new Error(`the analysis worker stopped (exit code ${code}) while analysing ${c.uri}`));
+      this.pump();
+    });
+    return w;
+  }
+
+  private kill(reason: Error): void {
+    const w = this.worker;
+    const c = this.current;
+    this.worker = undefined;
+    this.current = undefined;
+    if (c) c.reject(reason);
+    if (w) void w.terminate();
+  }
+
+  private pump(): void {
+    if (this.current || this.queue.length === 0) return;
+    const job = this.queue.shift()!;
+    const id = this.nextId++;
+    this.current = { ...job, id };
+    this.worker ??= this.spawn();
+    // An idle worker must not keep the process alive; a busy one must (its answer is awaited).
+    this.worker.ref();
+    this.worker.postMessage({ ...job.request, id });
+  }
+}
+
+export interface AnalysisBackend {
+  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel>;
+  simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse>;
+  forget(uri: string): void;
+  dispose(): void;
+}
+
+function unwrap<T>(r: WorkerResponse, pick: (r: WorkerResponse & { ok: true }) => T | undefined): T {
+  if (!r.ok) throw new Error(r.error);
+  const v = pick(r);
+  if (v === undefined) throw new Error('the analysis worker answered a different request');
+  return v;
+}
+
+export class WorkerPool implements AnalysisBackend {
+  private readonly small: Lane;
+  private readonly large: Lane;
+
+  constructor(script: WorkerScript, log: Logger) {
+    this.small = new Lane('small', script, log);
+    this.large = new Lane('large', script, log);
+  }
+
+  private run(lane: Lane, doc: AnalyzerDocument, request: WorkerRequestBody, coalesce: boolean): Promise<WorkerResponse> {
+    return new Promise((resolve, reject) => lane.submit({ uri: doc.uri, version: doc.version, request, resolve, reject, coalesce }));
+  }
+
+  private laneOf(doc: AnalyzerDocument): Lane {
+    return doc.text.length > LARGE_DOCUMENT_BYTES ? this.large : this.small;
+  }
+
+  async analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+    const r = await this.run(this.laneOf(doc), doc, { type: 'analyze', context, doc }, true);
+    return unwrap(r, (x) => (x.type === 'analyze' ? x.model : undefined));
+  }
+
+  async simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
+    const r = await this.run(this.laneOf(doc), doc, { type: 'simulate', context, doc, params }, false);
+    return unwrap(r, (x) => (x.type === 'simulate' ? x.result : undefined));
+  }
+
+  /** Workers started so far per lane (a cancelled analysis costs one). */
+  workersStarted(): { small: number; large: number } {
+    return { small: this.small.started, large: this.large.started };
+  }
+
+  forget(uri: string): void {
+    this.small.forget(uri);
+    this.large.forget(uri);
+  }
+
+  dispose(): void {
+    this.small.dispose();
+    this.large.dispose();
+  }
+}
+
+/** The same interface in this thread (no worker script): synchronous work, in order. */
+export class InProcessBackend implements AnalysisBackend {
+  private readonly host: WorkerHost;
+  private nextId = 1;
+  constructor(log: Logger, extra: ConstructorParameters<typeof WorkerHost>[1] = {}) {
+    this.host = new WorkerHost(log, extra);
+  }
+  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+    const r = this.host.handle({ id: this.nextId++, type: 'analyze', context, doc });
+    return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'analyze' ? x.model : undefined)));
+  }
+  simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
+    const r = this.host.handle({ id: this.nextId++, type: 'simulate', context, doc, params });
+    return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'simulate' ? x.result : undefined)));
+  }
+  forget(uri: string): void {
+    this.host.forget(uri);
+  }
+  dispose(): void {}
+}

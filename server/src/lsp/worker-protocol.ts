@@ -1,0 +1,24 @@
+// Messages between the language server's main thread and its analysis workers (plain JSON through postMessage).
+import type { MmLensSettings } from '../../../common/settings';
+import type { DocumentModel } from './analyzer';
+import type { AnalyzerDocument } from './types';
+import type { SimulateRequestParams, SimulateResponse } from '../simulate/types';
+
+export const WORKER_KIND = 'mmlens-analysis';
+
+export interface WorkerContext {
+  settings: MmLensSettings;
+  roots: string[];
+  docsRoot: string | undefined;
+}
+
+export type WorkerRequestBody =
+  | { type: 'analyze'; context: WorkerContext; doc: AnalyzerDocument }
+  | { type: 'simulate'; context: WorkerContext; doc: AnalyzerDocument; params: SimulateRequestParams };
+
+export type WorkerRequest = WorkerRequestBody & { id: number };
+
+export type WorkerResponse =
+  | { id: number; ok: true; type: 'analyze'; model: DocumentModel }
+  | { id: number; ok: true; type: 'simulate'; result: SimulateResponse }
+  | { id: number; ok: false; error: string };

@@ -1,0 +1,46 @@
+// Analysis off the main thread: a large document does not hold up a small one, and a newer version cancels the
+// analysis of the older one (the worker running it is replaced).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveSettings } from '../../common/settings';
+import { CancelledError, WorkerPool, defaultWorkerScript } from '../../server/src/lsp/worker-pool';
+import { silentLogger } from '../../server/src/lsp/types';
+import { join } from 'node:path';
+import { root } from './fixtures';
+
+const context = { settings: resolveSettings({ maxFileSize: 64 * 1024 * 1024, era: '6.8' }), roots: [], docsRoot: undefined };
+
+function bigC(functions: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < functions; i++) {
+    out.push(`static int pin_${i}(unsigned long addr, struct page **pages)\n{\n\tint ret;\n\n\tmmap_read_lock(current->mm);\n\tret = get_user_pages(addr, 1, FOLL_WRITE, pages);\n\tmmap_read_unlock(current->mm);\n\treturn ret;\n}\n`);
+  }
+  return out.join('\n');
+}
+
+test('worker pool: a small document is answered while a large one is still being analysed; a newer version cancels the older', { timeout: 120_000 }, async () => {
+  const script = defaultWorkerScript(join(root, 'server', 'src', 'lsp'));
+  assert.ok(script, 'the worker entry is found from the sources');
+  const pool = new WorkerPool(script, silentLogger);
+  try {
+    const big = bigC(12_000);
+    assert.ok(big.length > 2_000_000);
+    const order: string[] = [];
+    const large = pool.analyze({ uri: 'file:///big.c', languageId: 'c', text: big, version: 1 }, context).then(
+      () => order.push('large v1'),
+      (e: unknown) => order.push(e instanceof CancelledError ? 'large v1 cancelled' : `large v1 failed: ${String(e)}`),
+    );
+    const small = await pool.analyze({ uri: 'file:///small.c', languageId: 'c', text: bigC(2), version: 1 }, context);
+    order.push('small');
+    assert.equal(small.symbols.length, 2);
+    // The edit arrives while v1 is analysed: v1 is cancelled, v2 is analysed by a fresh worker.
+    const v2 = await pool.analyze({ uri: 'file:///big.c', languageId: 'c', text: big + '\n', version: 2 }, context);
+    await large;
+    assert.equal(v2.version, 2);
+    assert.equal(v2.symbols.length, 12_000);
+    assert.deepEqual(order, ['small', 'large v1 cancelled']);
+    assert.deepEqual(pool.workersStarted(), { small: 1, large: 2 });
+  } finally {
+    pool.dispose();
+  }
+});
