@@ -7,6 +7,7 @@ import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { DIAGNOSTIC_SOURCE } from '../../common/protocol';
 import { resolveSettings } from '../../common/settings';
 import { parsePatchDocument as realParse } from '../../server/src/series';
+import { RULES } from '../../server/src/rules/registry';
 import { Analyzer, lensKind, type AnalyzerDocument, type Logger } from '../../server/src/lsp/analyzer';
 import {
   FIXTURES,
@@ -35,9 +36,23 @@ function messageOf(d: Diagnostic): string {
   return typeof d.message === 'string' ? d.message : d.message.value;
 }
 
+const RULE_IDS = new Set(RULES.map((r) => r.id));
+
+/** Diagnostics other than rule findings (parse problems, size cap, …). */
+function parseDiags(diags: Diagnostic[]): Diagnostic[] {
+  return diags.filter((d) => !RULE_IDS.has(String(d.code)));
+}
+
+/** Rule findings as [code, 0-based line, status]. */
+function ruleDiags(diags: Diagnostic[]): [string, number, string][] {
+  return diags.filter((d) => RULE_IDS.has(String(d.code))).map((d) => [String(d.code), d.range.start.line, (d.data as { status?: string } | undefined)?.status ?? '']);
+}
+
+/** The one non-rule diagnostic (these tests are about parse problems; rule findings are asserted apart). */
 function only(diags: Diagnostic[]): Diagnostic {
-  assert.equal(diags.length, 1, `expected one diagnostic, got ${JSON.stringify(diags, null, 1)}`);
-  return diags[0]!;
+  const p = parseDiags(diags);
+  assert.equal(p.length, 1, `expected one diagnostic, got ${JSON.stringify(p, null, 1)}`);
+  return p[0]!;
 }
 
 /** Every range lies inside the document, start before end. */
@@ -66,7 +81,10 @@ test('truncated hunk: one error on the @@ line, from column 0 to the end of the 
 });
 
 test('complete patch: no diagnostics', () => {
-  assert.deepEqual(new Analyzer().analyze(doc(FIXTURES.truncatedFixed, 'diff')), []);
+  const diags = new Analyzer().analyze(doc(FIXTURES.truncatedFixed, 'diff'));
+  assert.deepEqual(parseDiags(diags), []);
+  // The patch converts get_user_pages under the lock: the rule finding it fixes is listed as information.
+  assert.deepEqual(ruleDiags(diags), [['gup-convertible-to-unlocked', 19, 'fixed']]);
 });
 
 test('CRLF twin: same range as the LF file (the \\r is not underlined)', () => {
@@ -130,8 +148,10 @@ test('lone CR: parser lines map to editor lines (the @@ diagnostic still points 
   assertRangesInside(text, diags);
 });
 
-test('C file: no diagnostics yet', () => {
-  assert.deepEqual(new Analyzer().analyze(doc(FIXTURES.treePin, 'c')), []);
+test('C file: the rule findings of its tree\'s era (a ≥6.5 get_user_pages call in a 5.10 tree)', () => {
+  const diags = new Analyzer().analyze(doc(FIXTURES.treePin, 'c'));
+  assert.deepEqual(parseDiags(diags), []);
+  assert.deepEqual(ruleDiags(diags), [['removed-gup-api', 6, '']]);
 });
 
 test('C file over maxFileSize: one information diagnostic saying it was not analysed', () => {
