@@ -101,7 +101,7 @@ fi
 
 # ── code-server ──
 if [ -z "$code_server" ]; then
-  say "installing code-server with npm into ${MMLENS_CODE_SERVER_PREFIX:-~/.cache/mmlens/code-server} (.ci/install-code-server.sh; about 3-5 minutes the first time)"
+  say "installing code-server with npm into ${MMLENS_CODE_SERVER_PREFIX:-~/.cache/mmlens/code-server} (.ci/install-code-server.sh; about 5 minutes the first time)"
   t0=$SECONDS
   code_server="$(bash .ci/install-code-server.sh)" ||
     stop "could not install code-server (npm package code-server, see above): run \`bash .ci/install-code-server.sh\` by hand, or set MMLENS_CODE_SERVER to a code-server launcher"
