@@ -2,6 +2,8 @@
 # Installs code-server (VS Code in the browser) for the end-to-end extension test (test/vscode/), outside the
 # project's package.json: it is large and only that test needs it. Idempotent and fast when already installed.
 # Prints the path of the code-server binary on stdout (everything else goes to stderr).
+#   --check  print the launcher and exit 0 when installed, else exit 1 (installs nothing)
+#   --debs   print the Debian packages the install needs, one a line (installs nothing)
 #
 #   MMLENS_CODE_SERVER_PREFIX  npm prefix to install into (default ~/.cache/mmlens/code-server)
 #   MMLENS_CODE_SERVER_VERSION version (default 4.100.3, the newest one that runs on node 20)
@@ -18,14 +20,20 @@ stamp="$prefix/.mmlens-installed-$version"
 
 log() { echo "install-code-server: $*" >&2; }
 
+# ── Debian packages: headers for code-server's native modules (kerberos, native-keymap, keytar), build tools, rg ──
+debs=(libkrb5-dev libxkbfile-dev libx11-dev libsecret-1-dev build-essential python3 pkg-config ripgrep)
+if [ "${1:-}" = --debs ]; then
+  printf '%s\n' "${debs[@]}"
+  exit 0
+fi
+
 # Fast path: already installed (the stamp is written only after a complete, verified install).
 if [ -f "$stamp" ] && [ -x "$launcher" ] && [ -f "$bin" ]; then
   echo "$launcher"
   exit 0
 fi
+[ "${1:-}" = --check ] && exit 1
 
-# ── Debian packages: headers for code-server's native modules (kerberos, native-keymap, keytar), build tools, rg ──
-debs=(libkrb5-dev libxkbfile-dev libx11-dev libsecret-1-dev build-essential python3 pkg-config ripgrep)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -35,7 +43,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   log "apt-get install ${missing[*]}"
   "${sudo[@]}" apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # ── ripgrep: seed @vscode/ripgrep's download cache (it would fetch from github.com) ──

@@ -17,7 +17,7 @@ import { renderComparisonSvg } from '../../../simulator/src/render/compare';
 import { renderTimelineSvg } from '../../../simulator/src/render/svg-timeline';
 import { fixtureNames, loadFixture } from '../../fixtures/simulator/index';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.MMLENS_CHROMIUM ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PRESETS = join(__dirname, '../../../simulator/scenarios');
 const outDir = mkdtempSync(join(tmpdir(), 'mmlens-svg-'));
 let browser: Browser | null = null;
@@ -43,7 +43,7 @@ function needBrowser(): Browser {
   if (!browser) {
     assert.fail(
       `cannot launch Chromium at ${CHROMIUM} (${launchError || 'not found'}); install it with ` +
-        '`apt-get update && apt-get install -y chromium` or set CHROMIUM_PATH',
+        '`npm test` (test/setup.sh) or `apt-get update && apt-get install -y chromium`, or set MMLENS_CHROMIUM',
     );
   }
   return browser;
