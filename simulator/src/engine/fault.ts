@@ -4,7 +4,7 @@
  */
 
 import { type Access, type FaultNeed, type Vma, allocPage, applyFault, classifyFault, completeSwapIo as completeSwapIoModel, diskContents, findVma, pageAlign, vmaPageSize } from '../model';
-import { dequeueUserfault, handleUserfault, queueUserfault, releasedCtxBehaviour, userfaultWakeResult } from '../uffd';
+import { dequeueUserfault, handleUserfault, queueUserfault, userfaultWakeResult } from '../uffd';
 import { type Ctx, OWN, blockOn, emit, hex, stats, wake } from './ctx';
 import { rwsemAcquire } from './locks';
 import { noteLockGranted, releaseFaultLock } from './mm-lock';
@@ -207,11 +207,8 @@ export function resumeFault(c: Ctx, t: TaskState, call: FaultCall): void {
   const u = c.S.uffds[cont.ctx];
   if (u) c.S.uffds[cont.ctx] = dequeueUserfault(u, t.id);
   const wcause = cause === 'released' ? 'released' : cause === 'fatal-signal' ? 'fatal-signal' : cause === 'signal' ? 'signal' : 'woken';
-  if (wcause === 'released' && releasedCtxBehaviour(c.R.era) === 'sigbus') {
-    emit(c, t.id, 'uffd-wake', 'woken by close of the uffd: SIGBUS (original design)');
-    setResult(call, ['SIGBUS'], true, 'uffd released while blocked');
-    return;
-  }
+  // Woken by userfaultfd_release() (after the unregister): the VM_FAULT_RETRY set before sleeping, in every era
+  // (c.R.uffdCloseWhileBlocked, from uffd/handle-userfault.ts blockedCloseBehaviour).
   const r = userfaultWakeResult(c.R.era, cont.decision, wcause);
   emit(c, t.id, 'uffd-wake', `woken from handle_userfault (${wcause}) → ${r.vmFault.join('|')}`);
   if (!r.lockReleased) {

@@ -17,7 +17,7 @@ import { finishTask } from './outcome';
 import { completeIo, ioKey, pageKeyOf } from './page-io';
 import { deliverSignal } from './signals';
 import { type Frame } from './state';
-import { readUffd, stepIoctl, stepServe, uffdClose } from './uffd-ops';
+import { readUffd, stepIoctl, stepServe, stepClose } from './uffd-ops';
 import { stepMadvise, stepWriter } from './writers';
 
 export { type Ctx, emit, wake, taskById } from './ctx';
@@ -37,6 +37,7 @@ export function initFrame(c: Ctx, op: ScriptOp): Frame {
   if ('mmap_read_lock' in op || 'proc_read' in op) return { kind: 'reader', phase: 'lock' };
   if ('uffd_serve' in op) return { kind: 'serve', phase: 'read', left: op.uffd_serve.count ?? 1, msgAddress: 0 };
   if ('uffdio' in op) return { kind: 'ioctl', phase: 'latency' };
+  if ('uffd_close' in op) return { kind: 'close', phase: 'release' };
   if ('uffd_read' in op) return { kind: 'uffd-read', phase: 'read' };
   if ('page_lock_hold' in op) return { kind: 'page-hold', phase: 'acquire', left: op.page_lock_hold.rounds };
   if ('wait_io_request' in op) return { kind: 'io-wait', phase: 'wait' };
@@ -105,6 +106,9 @@ export function stepTask(c: Ctx, id: string): void {
       case 'serve':
         stepServe(c, t, (op as { uffd_serve: UffdServeOp }).uffd_serve, f);
         break;
+      case 'close':
+        stepClose(c, t, (op as Extract<ScriptOp, { uffd_close: unknown }>).uffd_close.uffd, f);
+        break;
       case 'ioctl':
         stepIoctl(c, t, (op as { uffdio: UffdIoctlOp }).uffdio, f);
         break;
@@ -128,11 +132,6 @@ export function stepTask(c: Ctx, id: string): void {
         }
         if ('signal' in op) {
           deliverSignal(c, op.signal.task, op.signal.signal, t.id);
-          nextOp(c, t);
-          break;
-        }
-        if ('uffd_close' in op) {
-          uffdClose(c, t, op.uffd_close.uffd);
           nextOp(c, t);
           break;
         }

@@ -5,6 +5,7 @@
 
 import { eraAtLeast, eraInRange, type Era } from '../../../common/era';
 import { UFFD_IOCTL_ERAS as IOCTL_ERAS } from '../uffd/ctx';
+import { blockedCloseBehaviour, releasedCtxBehaviour } from '../uffd/handle-userfault';
 import type { FaultFlagName, FaultPathSpec, GupVariant, SignalCheck } from '../scenario/types';
 
 export interface EraRules {
@@ -26,8 +27,13 @@ export interface EraRules {
    * 'reject-locked-unlocked-remote' (5.2–6.2), 'pin-only' (≥6.3: only with FOLL_PIN, is_valid_gup_args).
    */
   longterm: 'none' | 'longterm-call' | 'reject-locked-unlocked-remote' | 'pin-only';
-  /** handle_userfault on a released ctx / uffd closed while blocked: 2014 design 'sigbus' (<4.3), else refault. */
+  /**
+   * A fault blocked in handle_userfault() when the uffd is closed: woken after the unregister, returns RETRY and
+   * re-faults, in every era (uffd/handle-userfault.ts blockedCloseBehaviour; 'sigbus' is never produced).
+   */
   uffdCloseWhileBlocked: 'sigbus' | 'refault';
+  /** A fault arriving while the uffd is being closed (uffd/handle-userfault.ts releasedCtxBehaviour). */
+  uffdReleasedCtx: 'sigbus' | 'nopage-lock-held' | 'retry-lock-released';
   /** ≥5.7: FAULT_FLAG_INTERRUPTIBLE and FAULT_FLAG_DEFAULT. */
   interruptible: boolean;
   /** Default arch fault path of the era (kernel-semantics.md §4). */
@@ -55,7 +61,8 @@ export function eraRules(era: Era): EraRules {
         : eraAtLeast(era, '4.15')
           ? 'longterm-call'
           : 'none',
-    uffdCloseWhileBlocked: eraAtLeast(era, '4.3') ? 'refault' : 'sigbus',
+    uffdCloseWhileBlocked: blockedCloseBehaviour(era),
+    uffdReleasedCtx: releasedCtxBehaviour(era),
     interruptible: ge57,
     defaultFaultPath: {
       initialFlags: initial,

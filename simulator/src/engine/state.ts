@@ -93,6 +93,8 @@ export type Frame =
   | { kind: 'reader'; phase: 'lock' | 'hold' | 'unlock' }
   | { kind: 'serve'; phase: 'read' | 'latency' | 'ioctl'; left: number; msgAddress: number }
   | { kind: 'ioctl'; phase: 'latency' | 'do' }
+  /** close(uffd): userfaultfd_release() marks the ctx released, takes mmap_lock for write, unregisters, wakes. */
+  | { kind: 'close'; phase: 'release' | 'lock' | 'vma-write' | 'unregister' }
   | { kind: 'uffd-read'; phase: 'read' }
   | { kind: 'sleep'; phase: 'sleep' | 'done' }
   | { kind: 'page-hold'; phase: 'acquire' | 'hold'; left: number }

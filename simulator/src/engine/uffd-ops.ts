@@ -6,6 +6,7 @@ import { findVma } from '../model';
 import { type UffdIoctlOp, type UffdServeOp } from '../scenario/types';
 import { uffdRead } from '../uffd';
 import { type Ctx, blockOn, delay, emit, hex, nextOp, resolveOpAddress, wake } from './ctx';
+import { lockMm, unlockMm } from './mm-lock';
 import { type Frame, type TaskState } from './state';
 import { type IoctlRequest, closeUffd, runIoctl } from './uffd-adapter';
 
@@ -47,12 +48,57 @@ export function doIoctl(c: Ctx, t: TaskState, ctxId: string, req: IoctlRequest):
   return result;
 }
 
-export function uffdClose(c: Ctx, t: TaskState, ctxId: string): void {
-  if (!c.S.uffds[ctxId]) return;
-  const woken = closeUffd(c.S, ctxId);
-  emit(c, t.id, 'uffd-ioctl', `close(uffd ${ctxId}): release, wake ${woken.length} task(s)`);
-  for (const w of woken) wake(c, w, 'released');
-  for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === ctxId) wake(c, m.id);
+/**
+ * close(uffd) → userfaultfd_release() (fs/userfaultfd.c, every era from v4.3): WRITE_ONCE(ctx->released, true)
+ * first; then mmap_write_lock (so the close waits behind every mmap_lock holder, and faults that arrive meanwhile
+ * take handle_userfault()'s released-ctx rung); then, under the lock, every vma of the ctx is unregistered
+ * (from v6.4 vm_flags changes need vma_start_write(), which waits for per-VMA-lock readers); then
+ * mmap_write_unlock, and only then the pending and queued faults (range len 0 = all) and the event waiters are woken.
+ */
+export function stepClose(c: Ctx, t: TaskState, ctxId: string, f: Extract<Frame, { kind: 'close' }>): void {
+  for (;;) {
+    switch (f.phase) {
+      case 'release': {
+        const u = c.S.uffds[ctxId];
+        if (!u || u.released) {
+          nextOp(c, t);
+          return;
+        }
+        c.S.uffds[ctxId] = { ...u, released: true };
+        emit(c, t.id, 'uffd-ioctl', `close(uffd ${ctxId}): ctx->released = true; mmap_write_lock to unregister`);
+        // A reader of the fd is gone with it (read() cannot race with the final fput).
+        for (const m of c.S.tasks) if (m.block?.k === 'uffd-read' && m.block.ctx === ctxId) wake(c, m.id);
+        f.phase = 'lock';
+        if (!lockMm(c, t, 'write')) return;
+        continue;
+      }
+      case 'lock':
+        f.phase = 'vma-write';
+        continue;
+      case 'vma-write': {
+        if (c.R.vmaLocks) {
+          const mine = c.S.mm.vmas.filter((v) => v.uffd?.ctxId === ctxId).map((v) => v.start);
+          for (const v of mine) c.S.vmaWriteLocked[String(v)] = t.id;
+          const busy = mine.find((v) => (c.S.vmaReaders[String(v)] ?? []).length > 0);
+          if (busy !== undefined) {
+            emit(c, t.id, 'vma-lock', `vma_start_write(${hex(busy)}) waits for VMA readers`);
+            blockOn(c, t, { k: 'vma-write', vma: busy });
+            return;
+          }
+        }
+        f.phase = 'unregister';
+        continue;
+      }
+      case 'unregister': {
+        const woken = closeUffd(c.S, ctxId);
+        emit(c, t.id, 'uffd-ioctl', `close(uffd ${ctxId}): vmas unregistered; mmap_write_unlock; wake ${woken.length} task(s)`);
+        unlockMm(c, t, 'write');
+        for (const w of woken) wake(c, w, 'released');
+        nextOp(c, t);
+        return;
+      }
+    }
+  }
 }
 
 export function stepServe(c: Ctx, t: TaskState, op: UffdServeOp, f: Extract<Frame, { kind: 'serve' }>): void {
