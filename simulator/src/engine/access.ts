@@ -27,6 +27,35 @@ export function faultPath(c: Ctx, t: TaskState) {
   };
 }
 
+/** bad_area / access_error() of the arch handler: no vma, or the access is not allowed by its protections. */
+function accessError(c: Ctx, f: Extract<Frame, { kind: 'access' }>): boolean {
+  const v = findVma(c.S.mm, f.address);
+  return !v || (f.write && !v.prot.write) || (!f.write && !f.exec && !v.prot.read) || (f.exec && !v.prot.exec);
+}
+
+/** Why lock_vma_under_rcu() returns NULL for this address in this era (c.R.vmaLockScope), or null if it locks. */
+function vmaLockRefusal(c: Ctx, address: number): string | null {
+  const scope = c.R.vmaLockScope;
+  const v = findVma(c.S.mm, address);
+  if (!scope || !v) return null;
+  if (scope.anonOnly && v.type !== 'anon') return 'not an anonymous vma';
+  if (scope.needsAnonVma && !hasAnonVma(c, v)) return 'no anon_vma yet';
+  if (!scope.uffd && v.uffd) return 'userfaultfd_armed';
+  return null;
+}
+
+/**
+ * vma->anon_vma: set by the first anonymous fault (anon_vma_prepare) and kept. Approximated by "a page of the vma
+ * is mapped or swapped out" (a range zapped by MADV_DONTNEED keeps its anon_vma in the kernel, not here).
+ */
+function hasAnonVma(c: Ctx, v: { start: number; end: number }): boolean {
+  for (const k of Object.keys(c.S.mm.ptes)) {
+    const a = Number(k);
+    if (a >= v.start && a < v.end) return true;
+  }
+  return false;
+}
+
 export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame, { kind: 'access' }>): void {
   const fp = faultPath(c, t);
   const st = stats(c, t);
@@ -45,8 +74,22 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
       }
       case 'vma-lock': {
         f.vmaTried = true;
+        const refused = vmaLockRefusal(c, f.address);
+        if (refused) {
+          emit(c, t.id, 'note', `lock_vma_under_rcu: ${refused}: fall back to mmap_lock`);
+          f.phase = 'lock';
+          continue;
+        }
         if (!tryVmaRead(c, t, f.address)) {
           emit(c, t.id, 'note', 'lock_vma_under_rcu failed: fall back to mmap_lock');
+          f.phase = 'lock';
+          continue;
+        }
+        if (accessError(c, f)) {
+          // x86 do_user_addr_fault (v6.4): access_error() under the VMA lock → vma_end_read, retry under mmap_lock,
+          // whose access_error() raises SIGSEGV.
+          vmaEndRead(c, t);
+          emit(c, t.id, 'note', 'access_error under the VMA lock: fall back to mmap_lock');
           f.phase = 'lock';
           continue;
         }
@@ -67,8 +110,7 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
       }
       case 'locked': {
         const v = findVma(c.S.mm, f.address);
-        const bad = !v || (f.write && !v.prot.write) || (!f.write && !f.exec && !v.prot.read) || (f.exec && !v.prot.exec);
-        if (bad) {
+        if (accessError(c, f)) {
           unlockMm(c, t, 'read');
           finishTask(c, t, { kind: 'signal', signal: 'SIGSEGV' }, v ? 'access_error' : 'bad_area: no vma');
           return;

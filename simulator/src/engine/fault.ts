@@ -109,6 +109,12 @@ export function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
       case 'userfault-minor':
         return userfault(c, t, v, call, 'MINOR');
       case 'swap-in': {
+        if (call.lock === 'vma' && c.R.vmaLockScope?.swapInRetry) {
+          // do_swap_page() v6.4–v6.5: FAULT_FLAG_VMA_LOCK → VM_FAULT_RETRY before anything (retry under mmap_lock).
+          releaseFaultLock(c, t, call);
+          setResult(call, ['RETRY'], true, 'do_swap_page under the VMA lock');
+          return;
+        }
         const key = `swap:${pageAlign(call.address, vmaPageSize(v))}`;
         if (need.latency > 0) {
           call.major = true;

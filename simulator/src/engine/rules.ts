@@ -16,6 +16,18 @@ export interface EraRules {
   completed: boolean;
   /** ≥6.4: per-VMA locks (lock_vma_under_rcu). */
   vmaLocks: boolean;
+  /**
+   * What lock_vma_under_rcu() accepts and what a fault under the VMA lock may do (null before 6.4):
+   * - 6.4–6.5 (lock_vma_under_rcu() v6.4): anonymous VMAs only (vma_is_anonymous), with an anon_vma already, and not
+   *   userfaultfd_armed(); do_swap_page() under FAULT_FLAG_VMA_LOCK returns VM_FAULT_RETRY at once (v6.4).
+   * - 6.6 ("mm: handle userfaults under VMA lock", "mm: handle swap page faults under per-VMA lock", v6.6): uffd
+   *   VMAs accepted (handle_userfault releases the VMA lock), swap-in handled under the VMA lock.
+   * - ≥6.7 ("Handle more faults under the VMA lock", v6.7): file VMAs too; the anon_vma test moved into
+   *   vmf_anon_prepare() (not modelled: the model accepts the VMA).
+   * In every era the arch handler checks access_error() under the VMA lock before handle_mm_fault (x86
+   * do_user_addr_fault v6.4: vma_end_read and fall back to mmap_lock, whose access_error gives SIGSEGV).
+   */
+  vmaLockScope: { anonOnly: boolean; needsAnonVma: boolean; uffd: boolean; swapInRetry: boolean } | null;
   /** GUP ≥5.7: the retry keeps ALLOW_RETRY, adds TRIED, checks fatal signals and retries until done. */
   gupMultiRetry: boolean;
   /** What vmas + a lock-dropping GUP does: 'bug' (4.0–6.2), 'einval' (6.3–6.4), 'absent' (≥6.5: no parameter). */
@@ -51,6 +63,13 @@ export function eraRules(era: Era): EraRules {
     pageLockRetryFirstOnly: ge57,
     completed: ge60,
     vmaLocks: ge64,
+    vmaLockScope: !ge64
+      ? null
+      : eraAtLeast(era, '6.7')
+        ? { anonOnly: false, needsAnonVma: false, uffd: true, swapInRetry: false }
+        : eraAtLeast(era, '6.6')
+          ? { anonOnly: true, needsAnonVma: true, uffd: true, swapInRetry: false }
+          : { anonOnly: true, needsAnonVma: true, uffd: false, swapInRetry: true },
     gupMultiRetry: ge57,
     gupVmasWithLockDrop: eraAtLeast(era, '6.5') ? 'absent' : eraAtLeast(era, '6.3') ? 'einval' : 'bug',
     gupLockedNotOne: eraAtLeast(era, '6.3') ? 'warn-einval' : 'bug',

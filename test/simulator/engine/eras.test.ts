@@ -91,7 +91,8 @@ test('5.19/6.0: VM_FAULT_COMPLETED from 6.0 ends the fault after the I/O wait wi
 });
 
 test('6.3/6.4: the per-VMA lock fast path from 6.4; a VMA write-locked by a writer falls back to mmap_lock', () => {
-  const mem: Scenario['memory'] = { vmas: [{ id: 'buf', pages: 2, type: 'anon' }] };
+  // Page 1 mapped: the VMA has its anon_vma (6.4 lock_vma_under_rcu refuses a VMA without one).
+  const mem: Scenario['memory'] = { vmas: [{ id: 'buf', pages: 2, type: 'anon', ptes: [{ index: 1, state: 'present-rw' }] }] };
   assert.deepEqual(attempts(run(scenario('6.3', mem, [{ id: 'app', script: [access('buf+0')] }])), 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → 0']);
   assert.deepEqual(attempts(run(scenario('6.4', mem, [{ id: 'app', script: [access('buf+0')] }])), 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE|VMA_LOCK → 0']);
   const r = run(
