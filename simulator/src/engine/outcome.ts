@@ -11,9 +11,13 @@ import { type TaskState } from './state';
 import { pendingEventCtx } from './writers';
 
 export function finishTask(c: Ctx, t: TaskState, outcome: TaskOutcome, why: string): void {
-  // Drop everything still held (the task is gone) so that the others can make progress.
+  // A killed or crashed task: drop everything still held so that the others can make progress. A task whose
+  // op returned (ok / an errno) keeps the mmap_lock read holds its code never released: a leak, as in the kernel
+  // (holds are counted per task, so a path that takes the read lock twice and releases it once leaves it held).
   if (t.vmaRead !== null) vmaEndRead(c, t);
-  while (t.readHeld > 0) unlockMm(c, t, 'read');
+  if ((outcome.kind === 'ok' || outcome.kind === 'error') && t.readHeld > 0) {
+    emit(c, t.id, 'note', `returns with mmap_lock held for read (${t.readHeld} hold${t.readHeld > 1 ? 's' : ''} never released)`);
+  } else while (t.readHeld > 0) unlockMm(c, t, 'read');
   if (t.writeHeld) unlockMm(c, t, 'write');
   // An event producer killed while waiting: its unread events are dropped (mmap_changing drops with them).
   for (let u = pendingEventCtx(c, t); u !== null; u = pendingEventCtx(c, t)) c.S.uffds[u] = abandonEvent(c.S.uffds[u], t.id);

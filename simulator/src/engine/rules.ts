@@ -30,6 +30,26 @@ export interface EraRules {
   vmaLockScope: { anonOnly: boolean; needsAnonVma: boolean; uffd: boolean; swapInRetry: boolean } | null;
   /** GUP ≥5.7: the retry keeps ALLOW_RETRY, adds TRIED, checks fatal signals and retries until done. */
   gupMultiRetry: boolean;
+  /**
+   * faultin_page() on VM_FAULT_RETRY with FAULT_FLAG_RETRY_NOWAIT (FOLL_NOWAIT): <4.16 it sets *locked = 0 although
+   * the lock is still held (`if (nonblocking) *nonblocking = 0`), so __get_user_pages_locked() takes mmap_sem again
+   * for its FOLL_TRIED pass and releases it once: one read hold leaks. 4.16 ("mm: gup: teach
+   * get_user_pages_unlocked to handle FOLL_NOWAIT") only clears it without RETRY_NOWAIT.
+   */
+  gupNowaitKeepsLocked: boolean;
+  /**
+   * faultin_page() with `locked`: ≤5.6 FAULT_FLAG_ALLOW_RETRY only; ≥5.7 ALLOW_RETRY|KILLABLE (71335f37c5e8
+   * "mm/gup: allow to react to fatal signals", v5.7). The ≤5.6 FOLL_TRIED pass of __get_user_pages_locked() passes
+   * no `locked`: neither ALLOW_RETRY nor KILLABLE.
+   */
+  gupKillable: boolean;
+  /** FOLL_INTERRUPTIBLE → FAULT_FLAG_INTERRUPTIBLE in faultin_page() (93c5c61d9e58 "mm/gup: Add FOLL_INTERRUPTIBLE", v6.2). */
+  gupInterruptible: boolean;
+  /**
+   * __get_user_pages()'s fatal_signal_pending() check at the top of each page: `return i ? i : -ERESTARTSYS` in 4.x
+   * and 5.x (the issue #10 audit; 4.4 source: -ERESTARTSYS), -EINTR from 6.0 (model boundary per the audit).
+   */
+  gupFatalErrno: 'ERESTARTSYS' | 'EINTR';
   /** What vmas + a lock-dropping GUP does: 'bug' (4.0–6.2), 'einval' (6.3–6.4), 'absent' (≥6.5: no parameter). */
   gupVmasWithLockDrop: 'bug' | 'einval' | 'absent';
   /** *locked != 1 on entry: 'bug' (≤6.2) or 'warn-einval' (≥6.3). */
@@ -71,6 +91,10 @@ export function eraRules(era: Era): EraRules {
           ? { anonOnly: true, needsAnonVma: true, uffd: true, swapInRetry: false }
           : { anonOnly: true, needsAnonVma: true, uffd: false, swapInRetry: true },
     gupMultiRetry: ge57,
+    gupNowaitKeepsLocked: eraAtLeast(era, '4.16'),
+    gupKillable: ge57,
+    gupInterruptible: eraAtLeast(era, '6.2'),
+    gupFatalErrno: ge60 ? 'EINTR' : 'ERESTARTSYS',
     gupVmasWithLockDrop: eraAtLeast(era, '6.5') ? 'absent' : eraAtLeast(era, '6.3') ? 'einval' : 'bug',
     gupLockedNotOne: eraAtLeast(era, '6.3') ? 'warn-einval' : 'bug',
     longterm: eraAtLeast(era, '6.3')

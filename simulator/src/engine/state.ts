@@ -77,6 +77,8 @@ export type Frame =
       /** `locked` passed to __get_user_pages in the current pass (ALLOW_RETRY available). */
       unlockable: boolean;
       call?: FaultCall;
+      /** Before 4.16: *locked was set to 0 with the lock still held; the retry takes it again. */
+      relockHeld?: boolean;
       /** Return value when phase reaches finish, and why (for errors). */
       ret?: number | string;
       where?: string;
