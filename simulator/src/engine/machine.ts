@@ -15,7 +15,7 @@ import { pageLock, pageUnlock } from './locks';
 import { lockMm, unlockMm } from './mm-lock';
 import { finishTask } from './outcome';
 import { completeIo, ioKey, pageKeyOf } from './page-io';
-import { deliverSignal } from './signals';
+import { checkPendingFatal, deliverSignal } from './signals';
 import { type Frame } from './state';
 import { readUffd, stepIoctl, stepServe, stepClose } from './uffd-ops';
 import { stepMadvise, stepWriter } from './writers';
@@ -193,6 +193,7 @@ export function stepTask(c: Ctx, id: string): void {
     }
     void before;
   }
+  checkPendingFatal(c, t);
 }
 
 export type { GupFlagName };

@@ -61,7 +61,7 @@ test('6.4/6.5: vmas with locked is -EINVAL in 6.4; from 6.5 the parameter does n
   assert.equal(outcome(run(v64.scenario), 'drv'), '-EINVAL');
   const v65 = validateScenario(json('6.5'));
   assert.equal(v65.ok, false);
-  assert.deepEqual(!v65.ok && v65.errors, [{ path: 'tasks[0].script[0].gup.vmas', message: 'get_user_pages_remote takes no vmas argument in era 6.5 (the parameter was removed in 6.5)' }]);
+  assert.deepEqual(!v65.ok && v65.errors, [{ path: 'tasks[0].script[0].gup.vmas', message: 'get_user_pages_remote takes no vmas argument in era 6.5 (the parameter was removed in 6.5): get_user_pages_remote(mm, start, nr_pages, gup_flags, pages, locked)' }]);
 });
 
 test('5.17/5.18: get_user_pages_locked exists up to 5.17 and is gone in 5.18', () => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scenario, ScriptOp } from '../../../simulator/src/scenario/types';
 import { explore } from '../../../simulator/src/explore';
+import { simulate, validateScenario } from '../../../simulator/src';
 import { attempts, outcome, run, scenario, task } from '../behaviours/helpers';
 
 const mem: Scenario['memory'] = {
@@ -40,7 +41,7 @@ test('item 4: exploration reports the 4.15 hangs with their schedules (the recur
       ['deadlock', 'qemu', 4],
     ],
   );
-  assert.equal(e415.bad[1].detail, 'qemu waits for mmap_lock(write) held for read by kvm — never released: kvm returned holding it');
+  assert.equal(e415.bad[1].detail, 'qemu waits for mmap_lock(write) held for read by kvm — never released: kvm returned holding it (not killable)');
   assert.deepEqual(explore(sc('4.16'), { maxStates: 5000 }).bad, []);
 });
 
@@ -67,15 +68,21 @@ test('item 4: __get_user_pages() fatal-signal errno: 5.19 -ERESTARTSYS, 6.0 -EIN
   }
 });
 
-test('item 4: FOLL_INTERRUPTIBLE: 6.1 ignores it (the GUP sleeps on through SIGUSR1), 6.2 sleeps INTERRUPTIBLE and returns -EINTR', () => {
-  const sc = (era: string) =>
-    scenario(era, mem, [{ id: 'kvm', script: [{ gup: { variant: 'get_user_pages_unlocked', address: 'buf+0', nr_pages: 1, gup_flags: ['FOLL_INTERRUPTIBLE'] } }] }], {
-      signals: [{ at: 100, task: 'kvm', signal: 'SIGUSR1' }],
-    });
-  const r61 = run(sc('6.1'));
+test('item 4: FOLL_INTERRUPTIBLE: 6.1 has no such flag (the validator refuses it; the engine ignores it and the GUP sleeps on through SIGUSR1), 6.2 sleeps INTERRUPTIBLE and returns -EINTR', () => {
+  const json = (era: string): Scenario => ({
+    version: 1,
+    name: 'interruptible',
+    description: 'FOLL_INTERRUPTIBLE',
+    era,
+    memory: mem,
+    tasks: [{ id: 'kvm', script: [{ gup: { variant: 'get_user_pages_unlocked', address: 'buf+0', nr_pages: 1, gup_flags: ['FOLL_INTERRUPTIBLE'] } }] }],
+    signals: [{ at: 100, task: 'kvm', signal: 'SIGUSR1' }],
+  });
+  assert.equal(validateScenario(json('6.1')).ok, false);
+  const r61 = simulate(json('6.1'));
   assert.equal(outcome(r61, 'kvm'), 'unfinished');
   assert.deepEqual(attempts(r61, 'kvm'), []);
-  const r62 = run(sc('6.2'));
+  const r62 = run(scenario('6.2', mem, json('6.2').tasks, { signals: json('6.2').signals }));
   assert.deepEqual(task(r62, 'kvm').outcome, { kind: 'error', errno: 'EINTR', where: 'signal between GUP retries (FOLL_INTERRUPTIBLE)' });
   assert.deepEqual(attempts(r62, 'kvm'), ['ALLOW_RETRY|KILLABLE|INTERRUPTIBLE → RETRY released']);
 });
