@@ -137,6 +137,7 @@ export function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
         }
         if (need.kind === 'needs-io') break;
         if (!install(c, call, access, need)) continue;
+        if (dirtyBalanceCompletes(c, t, call, v)) return;
         setResult(call, call.major ? ['MAJOR'] : ['0'], false);
         return;
       }
@@ -144,11 +145,29 @@ export function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
       case 'cow':
       case 'spurious':
         if (!install(c, call, access, need)) continue;
+        if (need.kind !== 'anon-fill' && dirtyBalanceCompletes(c, t, call, v)) return;
         setResult(call, ['0'], false);
         return;
     }
   }
   bug(c, t, `handle_mm_fault at ${hex(call.address)} made no progress`);
+}
+
+/**
+ * VM_FAULT_COMPLETED's one producer (d92725256b4f "mm: avoid unnecessary page fault retires on shared memory
+ * types", v6.0): fault_dirty_shared_page() after a write fault that dirtied a page of a shared file/shmem mapping
+ * drops the fault lock (maybe_unlock_mmap_for_io: ALLOW_RETRY on the first attempt, no RETRY_NOWAIT) to balance
+ * dirty pages, and returns COMPLETED: the page is mapped, the lock is released. Read faults never complete.
+ * (Before 6.0 the same path returned VM_FAULT_RETRY from 89b15332af7c, v5.5: not modelled.)
+ */
+function dirtyBalanceCompletes(c: Ctx, t: TaskState, call: FaultCall, v: Vma): boolean {
+  const f = call.flags;
+  if (!c.R.completed || !f.includes('WRITE') || !v.shared || (v.type !== 'file' && v.type !== 'shmem')) return false;
+  if (!f.includes('ALLOW_RETRY') || f.includes('TRIED') || f.includes('RETRY_NOWAIT')) return false;
+  releaseFaultLock(c, t, call);
+  emit(c, t.id, 'note', 'fault_dirty_shared_page: lock dropped for balance_dirty_pages → VM_FAULT_COMPLETED');
+  setResult(call, ['COMPLETED'], true);
+  return true;
 }
 
 /**
@@ -188,14 +207,6 @@ export function resumeFault(c: Ctx, t: TaskState, call: FaultCall): void {
   call.cont = undefined;
   if (!cont) return;
   if (cont.k === 'ret') {
-    if (cont.completesKey && cause !== 'fatal-signal') {
-      // VM_FAULT_COMPLETED: the fault finished after the wait without re-taking the lock.
-      const access: Access = call.flags.includes('WRITE') ? 'write' : 'read';
-      const need = classifyFault(c.S.mm, call.address, access, { checkAccess: false });
-      if (need.kind === 'map-from-cache') install(c, call, access, need);
-      setResult(call, ['COMPLETED'], true);
-      return;
-    }
     setResult(call, cont.vm, cont.lockReleased, cause === 'fatal-signal' ? 'page wait killed' : undefined);
     return;
   }

@@ -74,8 +74,8 @@ export function pageLockOrRetry(c: Ctx, t: TaskState, call: FaultCall, key: stri
   if (dropFirst) {
     releaseFaultLock(c, t, call);
     pl.waiters.push({ task: t.id, acquire: false });
-    const completes = c.R.completed && c.I.io[key]?.completesAfterIo === true;
-    call.cont = { k: 'ret', vm: completes ? ['COMPLETED'] : call.major ? ['RETRY', 'MAJOR'] : ['RETRY'], lockReleased: true, ...(completes ? { completesKey: key } : {}) };
+    // The wait ends in RETRY (|MAJOR after I/O); VM_FAULT_COMPLETED never comes from a read wait (fault.ts).
+    call.cont = { k: 'ret', vm: call.major ? ['RETRY', 'MAJOR'] : ['RETRY'], lockReleased: true };
     blockOn(c, t, { k: 'page', key, acquire: false, killable });
     emit(c, t.id, 'page-lock-wait', `wait for page ${key} with the lock dropped`, { key, lockHeld: false });
   } else {

@@ -30,7 +30,7 @@ export type WakeCause = 'woken' | 'released' | 'fatal-signal' | 'signal';
 /** What a blocked handle_mm_fault does when its task runs again. */
 export type FaultCont =
   /** Return a fixed result (page wait with the lock dropped). */
-  | { k: 'ret'; vm: string[]; lockReleased: boolean; completesKey?: string }
+  | { k: 'ret'; vm: string[]; lockReleased: boolean }
   /** Slept to acquire the page lock holding the fault lock: finish the fault. */
   | { k: 'page-locked'; key: string }
   | { k: 'uffd'; decision: Extract<HandleUserfaultDecision, { kind: 'block' }>; ctx: string };
@@ -173,8 +173,8 @@ export interface SimState {
 /** Static, per-run context derived from the scenario (not part of the state). */
 export interface StaticInfo {
   scenario: Scenario;
-  /** Per page key: who serves the I/O, whether the fault completes after I/O. */
-  io: Record<string, { servedBy?: string; completesAfterIo?: boolean; latency: number }>;
+  /** Per page key: who serves the I/O and its latency. */
+  io: Record<string, { servedBy?: string; latency: number }>;
   swapInLatency: number;
   faultCost: number;
   writerHold: number;

@@ -80,15 +80,19 @@ test('5.17/5.18: get_user_pages_locked exists up to 5.17 and is gone in 5.18', (
   assert.deepEqual(!gone.ok && gone.errors.map((e) => e.path), ['tasks[0].script[0].gup.variant']);
 });
 
-test('5.19/6.0: VM_FAULT_COMPLETED from 6.0 ends the fault after the I/O wait without a retry; a handler that ignores it BUGs', () => {
-  const mem: Scenario['memory'] = { vmas: [{ id: 'map', pages: 1, type: 'file', file: 'f', shared: true }], files: [{ id: 'f', pages: [{ index: 0, ioLatencyUs: 200, completesAfterIo: true }] }] };
-  const old = run(scenario('5.19', mem, [{ id: 'app', script: [access('map+0', 'read')] }]));
-  assert.deepEqual(attempts(old, 'app'), ['ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY|MAJOR released', 'ALLOW_RETRY|KILLABLE|TRIED|USER|INTERRUPTIBLE → 0']);
-  const now = run(scenario('6.0', mem, [{ id: 'app', script: [access('map+0', 'read')] }]));
+test('5.19/6.0: VM_FAULT_COMPLETED from 6.0 ends a shared-page write fault that dropped the lock to balance dirty pages; a handler that ignores it BUGs; a read I/O wait never completes', () => {
+  const mem: Scenario['memory'] = { vmas: [{ id: 'map', pages: 1, type: 'file', file: 'f', shared: true }], files: [{ id: 'f', pages: [{ index: 0, cached: true }] }] };
+  const old = run(scenario('5.19', mem, [{ id: 'app', script: [access('map+0', 'write')] }]));
+  assert.deepEqual(attempts(old, 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → 0']);
+  const now = run(scenario('6.0', mem, [{ id: 'app', script: [access('map+0', 'write')] }]));
   assert.equal(outcome(now, 'app'), 'ok');
-  assert.deepEqual(attempts(now, 'app'), ['ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → COMPLETED released']);
-  const bad = run(scenario('6.0', mem, [{ id: 'app', faultPath: { handlesCompleted: false }, script: [access('map+0', 'read')] }]));
+  assert.deepEqual(attempts(now, 'app'), ['WRITE|ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → COMPLETED released']);
+  const bad = run(scenario('6.0', mem, [{ id: 'app', faultPath: { handlesCompleted: false }, script: [access('map+0', 'write')] }]));
   assert.deepEqual(task(bad, 'app').outcome, { kind: 'bug', assertion: 'mmap_read_unlock() of a lock the task does not hold' });
+  // The read fault that waits for I/O with the lock dropped: RETRY, then the TRIED attempt (completesAfterIo is ignored).
+  const io: Scenario['memory'] = { vmas: [{ id: 'map', pages: 1, type: 'file', file: 'f', shared: true }], files: [{ id: 'f', pages: [{ index: 0, ioLatencyUs: 200, completesAfterIo: true }] }] };
+  const read = run(scenario('6.0', io, [{ id: 'app', script: [access('map+0', 'read')] }]));
+  assert.deepEqual(attempts(read, 'app'), ['ALLOW_RETRY|KILLABLE|USER|INTERRUPTIBLE → RETRY|MAJOR released', 'ALLOW_RETRY|KILLABLE|TRIED|USER|INTERRUPTIBLE → 0']);
 });
 
 test('6.3/6.4: the per-VMA lock fast path from 6.4; a VMA write-locked by a writer falls back to mmap_lock', () => {
