@@ -139,7 +139,7 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
           // Per-VMA lock path: not a loop; on RETRY check signals and fall through once to the mmap_lock path.
           if (!retry && !has('COMPLETED')) {
             vmaEndRead(c, t);
-            if (!endOfFault(c, t, op, r.vm)) return;
+            if (!endOfFault(c, t, op, r.vm, r.refault)) return;
             return;
           }
           if (has('COMPLETED')) {
@@ -190,7 +190,7 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
           return;
         }
         if (t.readHeld > 0) unlockMm(c, t, 'read');
-        endOfFault(c, t, op, r.vm);
+        endOfFault(c, t, op, r.vm, r.refault);
         return;
       }
       default:
@@ -220,7 +220,7 @@ export function signalCheckHit(c: Ctx, t: TaskState, check: 'fault_signal_pendin
   return false;
 }
 
-export function endOfFault(c: Ctx, t: TaskState, op: AccessOp, vm: string[]): boolean {
+export function endOfFault(c: Ctx, t: TaskState, op: AccessOp, vm: string[], refault = false): boolean {
   if (vm.includes('SIGBUS') || vm.includes('HWPOISON')) {
     finishTask(c, t, { kind: 'signal', signal: 'SIGBUS' }, vm.includes('HWPOISON') ? 'poisoned page' : 'VM_FAULT_SIGBUS');
     return false;
@@ -229,8 +229,8 @@ export function endOfFault(c: Ctx, t: TaskState, op: AccessOp, vm: string[]): bo
     finishTask(c, t, { kind: 'signal', signal: 'SIGSEGV' }, 'VM_FAULT_SIGSEGV');
     return false;
   }
-  if (vm.includes('NOPAGE')) {
-    // Return to user; the instruction re-executes (new fault if still not mapped).
+  if (vm.includes('NOPAGE') || refault) {
+    // Return to user; the instruction re-executes (new fault if still not mapped / still not writable).
     t.frame = null;
     return false;
   }

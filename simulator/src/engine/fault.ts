@@ -123,7 +123,15 @@ export function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
         if (!pageLockOrRetry(c, t, call, key)) return;
         releasePageIfHeld(c, t, key);
         if (need.latency > 0) c.S.mm = completeSwapIoModel(c.S.mm, call.address, OWN);
+        const reusable = swapPageReusable(c, call.address);
         const done = install(c, call, access, { ...need, latency: 0 });
+        if (!done && need.thenUserfaultWp && reusable && c.R.swapInClearsWrite) {
+          // do_swap_page() 5.7: a reusable page clears FAULT_FLAG_WRITE, then the uffd-wp bit write-protects the
+          // pte: no do_wp_page in this attempt; the write re-executes and the write-protect fault is a new fault.
+          setResult(call, call.major ? ['MAJOR'] : ['0'], false, 'do_swap_page cleared FAULT_FLAG_WRITE: the write faults again');
+          (call.result as NonNullable<FaultCall['result']>).refault = true;
+          return;
+        }
         if (!done) continue;
         setResult(call, call.major ? ['MAJOR'] : ['0'], false);
         return;
@@ -151,6 +159,15 @@ export function faultCore(c: Ctx, t: TaskState, call: FaultCall): void {
     }
   }
   bug(c, t, `handle_mm_fault at ${hex(call.address)} made no progress`);
+}
+
+/** reuse_swap_page(): the swapped-in page is anonymous and mapped nowhere else. */
+function swapPageReusable(c: Ctx, address: number): boolean {
+  const v = findVma(c.S.mm, address);
+  const pte = v ? c.S.mm.ptes[String(pageAlign(address, vmaPageSize(v)))] : undefined;
+  if (!pte || pte.kind !== 'swap') return false;
+  const page = c.S.mm.pages[String(pte.page)];
+  return page !== undefined && page.anon && page.mapcount <= 1;
 }
 
 /**

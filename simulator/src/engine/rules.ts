@@ -50,6 +50,14 @@ export interface EraRules {
    * and 5.x (the issue #10 audit; 4.4 source: -ERESTARTSYS), -EINTR from 6.0 (model boundary per the audit).
    */
   gupFatalErrno: 'ERESTARTSYS' | 'EINTR';
+  /**
+   * do_swap_page() (v5.7, when uffd-wp came): on a write to a reusable swapped page it clears FAULT_FLAG_WRITE and
+   * makes the pte writable, then a uffd-wp swap pte write-protects it again: the attempt ends without do_wp_page and
+   * the write-protect userfault is a new fault. Modelled 5.7–6.1; from 6.2 (boundary not verified against source:
+   * later do_swap_page() makes the pte writable and clears the flag only `!userfaultfd_pte_wp()`) the same attempt
+   * goes on to do_wp_page.
+   */
+  swapInClearsWrite: boolean;
   /** What vmas + a lock-dropping GUP does: 'bug' (4.0–6.2), 'einval' (6.3–6.4), 'absent' (≥6.5: no parameter). */
   gupVmasWithLockDrop: 'bug' | 'einval' | 'absent';
   /** *locked != 1 on entry: 'bug' (≤6.2) or 'warn-einval' (≥6.3). */
@@ -93,6 +101,7 @@ export function eraRules(era: Era): EraRules {
     gupMultiRetry: ge57,
     gupNowaitKeepsLocked: eraAtLeast(era, '4.16'),
     gupKillable: ge57,
+    swapInClearsWrite: eraInRange(era, '5.7', '6.1'),
     gupInterruptible: eraAtLeast(era, '6.2'),
     gupFatalErrno: ge60 ? 'EINTR' : 'ERESTARTSYS',
     gupVmasWithLockDrop: eraAtLeast(era, '6.5') ? 'absent' : eraAtLeast(era, '6.3') ? 'einval' : 'bug',

@@ -43,7 +43,7 @@ export interface FaultCall {
   lock: 'mmap' | 'vma';
   cont?: FaultCont;
   /** Set when the attempt finishes. */
-  result?: { vm: string[]; lockReleased: boolean; note?: string };
+  result?: { vm: string[]; lockReleased: boolean; note?: string; refault?: boolean };
   major?: boolean;
   /** Virtual time the attempt started. */
   t0?: number;
