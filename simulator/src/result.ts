@@ -8,6 +8,8 @@ export type Errno =
   | 'EFAULT'
   | 'EINVAL'
   | 'EINTR'
+  /** __get_user_pages() on a fatal signal before 6.0. */
+  | 'ERESTARTSYS'
   | 'EAGAIN'
   | 'EEXIST'
   | 'ENOENT'

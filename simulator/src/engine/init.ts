@@ -21,7 +21,7 @@ export function initState(sc: Scenario, seed: number, mode: 'timed' | 'explore')
     mm.objects[f.id] = { id: f.id, kind: 'file', size: 1 << 30, pages: {}, readLatency: ioLatency };
     for (const p of f.pages) {
       const key = `obj:${f.id}:${p.index}`;
-      io[key] = { latency: p.ioLatencyUs ?? ioLatency, ...(p.servedBy ? { servedBy: p.servedBy } : {}), ...(p.completesAfterIo ? { completesAfterIo: true } : {}) };
+      io[key] = { latency: p.ioLatencyUs ?? ioLatency, ...(p.servedBy ? { servedBy: p.servedBy } : {}) };
       if (p.cached) {
         const id = mm.nextPageId++;
         mm.pages[String(id)] = { id, contents: 0, mapcount: 0, anon: false, exclusive: false };

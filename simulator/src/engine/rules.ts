@@ -5,6 +5,7 @@
 
 import { eraAtLeast, eraInRange, type Era } from '../../../common/era';
 import { UFFD_IOCTL_ERAS as IOCTL_ERAS } from '../uffd/ctx';
+import { blockedCloseBehaviour, releasedCtxBehaviour } from '../uffd/handle-userfault';
 import type { FaultFlagName, FaultPathSpec, GupVariant, SignalCheck } from '../scenario/types';
 
 export interface EraRules {
@@ -15,8 +16,48 @@ export interface EraRules {
   completed: boolean;
   /** ≥6.4: per-VMA locks (lock_vma_under_rcu). */
   vmaLocks: boolean;
+  /**
+   * What lock_vma_under_rcu() accepts and what a fault under the VMA lock may do (null before 6.4):
+   * - 6.4–6.5 (lock_vma_under_rcu() v6.4): anonymous VMAs only (vma_is_anonymous), with an anon_vma already, and not
+   *   userfaultfd_armed(); do_swap_page() under FAULT_FLAG_VMA_LOCK returns VM_FAULT_RETRY at once (v6.4).
+   * - 6.6 ("mm: handle userfaults under VMA lock", "mm: handle swap page faults under per-VMA lock", v6.6): uffd
+   *   VMAs accepted (handle_userfault releases the VMA lock), swap-in handled under the VMA lock.
+   * - ≥6.7 ("Handle more faults under the VMA lock", v6.7): file VMAs too; the anon_vma test moved into
+   *   vmf_anon_prepare() (not modelled: the model accepts the VMA).
+   * In every era the arch handler checks access_error() under the VMA lock before handle_mm_fault (x86
+   * do_user_addr_fault v6.4: vma_end_read and fall back to mmap_lock, whose access_error gives SIGSEGV).
+   */
+  vmaLockScope: { anonOnly: boolean; needsAnonVma: boolean; uffd: boolean; swapInRetry: boolean } | null;
   /** GUP ≥5.7: the retry keeps ALLOW_RETRY, adds TRIED, checks fatal signals and retries until done. */
   gupMultiRetry: boolean;
+  /**
+   * faultin_page() on VM_FAULT_RETRY with FAULT_FLAG_RETRY_NOWAIT (FOLL_NOWAIT): <4.16 it sets *locked = 0 although
+   * the lock is still held (`if (nonblocking) *nonblocking = 0`), so __get_user_pages_locked() takes mmap_sem again
+   * for its FOLL_TRIED pass and releases it once: one read hold leaks. 4.16 ("mm: gup: teach
+   * get_user_pages_unlocked to handle FOLL_NOWAIT") only clears it without RETRY_NOWAIT.
+   */
+  gupNowaitKeepsLocked: boolean;
+  /**
+   * faultin_page() with `locked`: ≤5.6 FAULT_FLAG_ALLOW_RETRY only; ≥5.7 ALLOW_RETRY|KILLABLE (71335f37c5e8
+   * "mm/gup: allow to react to fatal signals", v5.7). The ≤5.6 FOLL_TRIED pass of __get_user_pages_locked() passes
+   * no `locked`: neither ALLOW_RETRY nor KILLABLE.
+   */
+  gupKillable: boolean;
+  /** FOLL_INTERRUPTIBLE → FAULT_FLAG_INTERRUPTIBLE in faultin_page() (93c5c61d9e58 "mm/gup: Add FOLL_INTERRUPTIBLE", v6.2). */
+  gupInterruptible: boolean;
+  /**
+   * __get_user_pages()'s fatal_signal_pending() check at the top of each page: `return i ? i : -ERESTARTSYS` in 4.x
+   * and 5.x (the issue #10 audit; 4.4 source: -ERESTARTSYS), -EINTR from 6.0 (model boundary per the audit).
+   */
+  gupFatalErrno: 'ERESTARTSYS' | 'EINTR';
+  /**
+   * do_swap_page() (v5.7, when uffd-wp came): on a write to a reusable swapped page it clears FAULT_FLAG_WRITE and
+   * makes the pte writable, then a uffd-wp swap pte write-protects it again: the attempt ends without do_wp_page and
+   * the write-protect userfault is a new fault. Modelled 5.7–6.1; from 6.2 (boundary not verified against source:
+   * later do_swap_page() makes the pte writable and clears the flag only `!userfaultfd_pte_wp()`) the same attempt
+   * goes on to do_wp_page.
+   */
+  swapInClearsWrite: boolean;
   /** What vmas + a lock-dropping GUP does: 'bug' (4.0–6.2), 'einval' (6.3–6.4), 'absent' (≥6.5: no parameter). */
   gupVmasWithLockDrop: 'bug' | 'einval' | 'absent';
   /** *locked != 1 on entry: 'bug' (≤6.2) or 'warn-einval' (≥6.3). */
@@ -26,8 +67,13 @@ export interface EraRules {
    * 'reject-locked-unlocked-remote' (5.2–6.2), 'pin-only' (≥6.3: only with FOLL_PIN, is_valid_gup_args).
    */
   longterm: 'none' | 'longterm-call' | 'reject-locked-unlocked-remote' | 'pin-only';
-  /** handle_userfault on a released ctx / uffd closed while blocked: 2014 design 'sigbus' (<4.3), else refault. */
+  /**
+   * A fault blocked in handle_userfault() when the uffd is closed: woken after the unregister, returns RETRY and
+   * re-faults, in every era (uffd/handle-userfault.ts blockedCloseBehaviour; 'sigbus' is never produced).
+   */
   uffdCloseWhileBlocked: 'sigbus' | 'refault';
+  /** A fault arriving while the uffd is being closed (uffd/handle-userfault.ts releasedCtxBehaviour). */
+  uffdReleasedCtx: 'sigbus' | 'nopage-lock-held' | 'retry-lock-released';
   /** ≥5.7: FAULT_FLAG_INTERRUPTIBLE and FAULT_FLAG_DEFAULT. */
   interruptible: boolean;
   /** Default arch fault path of the era (kernel-semantics.md §4). */
@@ -45,7 +91,19 @@ export function eraRules(era: Era): EraRules {
     pageLockRetryFirstOnly: ge57,
     completed: ge60,
     vmaLocks: ge64,
+    vmaLockScope: !ge64
+      ? null
+      : eraAtLeast(era, '6.7')
+        ? { anonOnly: false, needsAnonVma: false, uffd: true, swapInRetry: false }
+        : eraAtLeast(era, '6.6')
+          ? { anonOnly: true, needsAnonVma: true, uffd: true, swapInRetry: false }
+          : { anonOnly: true, needsAnonVma: true, uffd: false, swapInRetry: true },
     gupMultiRetry: ge57,
+    gupNowaitKeepsLocked: eraAtLeast(era, '4.16'),
+    gupKillable: ge57,
+    swapInClearsWrite: eraInRange(era, '5.7', '6.1'),
+    gupInterruptible: eraAtLeast(era, '6.2'),
+    gupFatalErrno: ge60 ? 'EINTR' : 'ERESTARTSYS',
     gupVmasWithLockDrop: eraAtLeast(era, '6.5') ? 'absent' : eraAtLeast(era, '6.3') ? 'einval' : 'bug',
     gupLockedNotOne: eraAtLeast(era, '6.3') ? 'warn-einval' : 'bug',
     longterm: eraAtLeast(era, '6.3')
@@ -55,7 +113,8 @@ export function eraRules(era: Era): EraRules {
         : eraAtLeast(era, '4.15')
           ? 'longterm-call'
           : 'none',
-    uffdCloseWhileBlocked: eraAtLeast(era, '4.3') ? 'refault' : 'sigbus',
+    uffdCloseWhileBlocked: blockedCloseBehaviour(era),
+    uffdReleasedCtx: releasedCtxBehaviour(era),
     interruptible: ge57,
     defaultFaultPath: {
       initialFlags: initial,

@@ -104,7 +104,19 @@ export function findDeadlock(S: SimState, sc: Scenario): Map<string, string> | n
       }
     }
   }
-  if (inCycle.size === 0) return null;
+  // A lock held by a task that has ended (a leaked read hold) is never released: its waiters wait forever.
+  const leaked = new Set<string>();
+  for (const t of blocked) {
+    if (t.block?.k !== 'rwsem') continue;
+    const holders = S.rwsem.writer ? [S.rwsem.writer] : S.rwsem.readers;
+    const gone = holders.filter((h) => S.tasks.find((x) => x.id === h)?.status === 'done');
+    if (gone.length) {
+      leaked.add(t.id);
+      what.set(t.id, `${what.get(t.id) ?? ''} — never released: ${[...new Set(gone)].join(', ')} returned holding it`);
+    }
+  }
+  if (inCycle.size === 0 && leaked.size === 0) return null;
+  for (const t of leaked) inCycle.add(t);
   const out = new Map<string, string>();
   let changed = true;
   for (const t of inCycle) out.set(t, what.get(t) ?? '');

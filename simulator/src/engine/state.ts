@@ -30,7 +30,7 @@ export type WakeCause = 'woken' | 'released' | 'fatal-signal' | 'signal';
 /** What a blocked handle_mm_fault does when its task runs again. */
 export type FaultCont =
   /** Return a fixed result (page wait with the lock dropped). */
-  | { k: 'ret'; vm: string[]; lockReleased: boolean; completesKey?: string }
+  | { k: 'ret'; vm: string[]; lockReleased: boolean }
   /** Slept to acquire the page lock holding the fault lock: finish the fault. */
   | { k: 'page-locked'; key: string }
   | { k: 'uffd'; decision: Extract<HandleUserfaultDecision, { kind: 'block' }>; ctx: string };
@@ -43,7 +43,7 @@ export interface FaultCall {
   lock: 'mmap' | 'vma';
   cont?: FaultCont;
   /** Set when the attempt finishes. */
-  result?: { vm: string[]; lockReleased: boolean; note?: string };
+  result?: { vm: string[]; lockReleased: boolean; note?: string; refault?: boolean };
   major?: boolean;
   /** Virtual time the attempt started. */
   t0?: number;
@@ -77,6 +77,8 @@ export type Frame =
       /** `locked` passed to __get_user_pages in the current pass (ALLOW_RETRY available). */
       unlockable: boolean;
       call?: FaultCall;
+      /** Before 4.16: *locked was set to 0 with the lock still held; the retry takes it again. */
+      relockHeld?: boolean;
       /** Return value when phase reaches finish, and why (for errors). */
       ret?: number | string;
       where?: string;
@@ -93,6 +95,8 @@ export type Frame =
   | { kind: 'reader'; phase: 'lock' | 'hold' | 'unlock' }
   | { kind: 'serve'; phase: 'read' | 'latency' | 'ioctl'; left: number; msgAddress: number }
   | { kind: 'ioctl'; phase: 'latency' | 'do' }
+  /** close(uffd): userfaultfd_release() marks the ctx released, takes mmap_lock for write, unregisters, wakes. */
+  | { kind: 'close'; phase: 'release' | 'lock' | 'vma-write' | 'unregister' }
   | { kind: 'uffd-read'; phase: 'read' }
   | { kind: 'sleep'; phase: 'sleep' | 'done' }
   | { kind: 'page-hold'; phase: 'acquire' | 'hold'; left: number }
@@ -169,8 +173,8 @@ export interface SimState {
 /** Static, per-run context derived from the scenario (not part of the state). */
 export interface StaticInfo {
   scenario: Scenario;
-  /** Per page key: who serves the I/O, whether the fault completes after I/O. */
-  io: Record<string, { servedBy?: string; completesAfterIo?: boolean; latency: number }>;
+  /** Per page key: who serves the I/O and its latency. */
+  io: Record<string, { servedBy?: string; latency: number }>;
   swapInLatency: number;
   faultCost: number;
   writerHold: number;

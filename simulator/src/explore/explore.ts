@@ -15,6 +15,7 @@ import { initState, newRecorder } from '../engine/init';
 import { completeIo, deliverSignal, describeOutcome, stepTask, wake, type Ctx } from '../engine/machine';
 import { backgroundTasks, findDeadlock } from '../engine/simulate';
 import type { EraRules } from '../engine/rules';
+import { waitIsKillable } from '../engine/signals';
 import type { SimState, StaticInfo } from '../engine/state';
 
 export interface ExploreOptions {
@@ -33,6 +34,17 @@ export interface BadOutcome {
   schedule: string[];
   /** For livelocks: the moves of the repeating cycle. */
   cycle?: string[];
+  /** For deadlocks: the tasks whose wait a SIGKILL would end (the others sleep uninterruptibly). */
+  killable?: string[];
+}
+
+/** True when a scheduled SIGKILL targets a task of the deadlock that sleeps killable (the cycle can still break). */
+function killBreaks(S: SimState, dl: Map<string, string>): boolean {
+  return S.timers.some((tm) => {
+    if (tm.kind !== 'signal' || tm.signal !== 'SIGKILL' || !tm.task || !dl.has(tm.task)) return false;
+    const t = S.tasks.find((x) => x.id === tm.task);
+    return t !== undefined && waitIsKillable(t);
+  });
 }
 
 export interface ExploreResult {
@@ -61,9 +73,19 @@ interface Move {
   timer?: number;
 }
 
-function movesOf(S: SimState): Move[] {
+/** A task has started once it took a step (its first op has a frame, or it moved past it, or it is not ready). */
+function started(t: SimState['tasks'][number]): boolean {
+  return t.pc > 0 || t.frame !== null || t.status !== 'ready';
+}
+
+/**
+ * The moves from S. Timing is abstracted, but the order of the tasks' start times (TaskSpec.startUs) is kept: a
+ * task does not take its first step while a task that starts earlier has not taken its own.
+ */
+function movesOf(S: SimState, startUs: readonly number[]): Move[] {
   const out: Move[] = [];
   for (const t of S.tasks) {
+    if (!started(t) && S.tasks.some((u) => startUs[u.idx] < startUs[t.idx] && !started(u))) continue;
     if (t.status === 'ready' || (t.status === 'blocked' && t.block?.k === 'timer')) out.push({ kind: 'task', who: t.id });
   }
   S.timers.forEach((tm, i) => {
@@ -118,6 +140,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const maxStates = opts.maxStates ?? 20_000;
   const { S: S0, I, R } = initState(sc, sc.seed ?? 1, 'explore');
   const bg = backgroundTasks(sc);
+  const startUs = sc.tasks.map((t) => t.startUs ?? 0);
   const index = new Map<string, number>();
   const nodes: Node[] = [];
   const states: SimState[] = [];
@@ -144,25 +167,28 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     return { id, fresh: true };
   };
 
+  const reportDeadlock = (S: SimState, dl: Map<string, string>, sched: string[]): void => {
+    const key = `deadlock:${[...dl.keys()].sort().join(',')}`;
+    if (bad.has(key)) return;
+    const killable = [...dl.keys()].filter((id) => waitIsKillable(S.tasks.find((x) => x.id === id) as SimState['tasks'][number]));
+    bad.set(key, {
+      kind: 'deadlock',
+      tasks: [...dl.keys()],
+      detail: [...dl.entries()].map(([t, w]) => `${t} waits for ${w} (${killable.includes(t) ? 'killable' : 'not killable'})`).join('; '),
+      schedule: sched,
+      killable,
+    });
+  };
+
   add(S0, -1, 'start');
   for (let head = 0; head < nodes.length; head++) {
     const S = states[head];
-    const moves = movesOf(S);
+    const moves = movesOf(S, startUs);
     if (moves.length === 0) {
       terminal++;
       if (!S.tasks.every((t) => t.status === 'done' || bg.has(t.id))) {
         const dl = findDeadlock(S, sc);
-        if (dl) {
-          const key = `deadlock:${[...dl.keys()].sort().join(',')}`;
-          if (!bad.has(key)) {
-            bad.set(key, {
-              kind: 'deadlock',
-              tasks: [...dl.keys()],
-              detail: [...dl.entries()].map(([t, w]) => `${t} waits for ${w}`).join('; '),
-              schedule: schedule(head),
-            });
-          }
-        }
+        if (dl) reportDeadlock(S, dl, schedule(head));
       }
       continue;
     }
@@ -177,12 +203,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       edges[head].push({ to: id, mover: m.kind === 'task' ? m.who : '', label });
       if (!fresh) continue;
       const dl = findDeadlock(N, sc);
-      if (dl) {
-        const key = `deadlock:${[...dl.keys()].sort().join(',')}`;
-        if (!bad.has(key)) {
-          bad.set(key, { kind: 'deadlock', tasks: [...dl.keys()], detail: [...dl.entries()].map(([t, w]) => `${t} waits for ${w}`).join('; '), schedule: schedule(id) });
-        }
-      }
+      // A SIGKILL still to come for a task in a killable wait breaks the cycle: explore that move instead.
+      if (dl && !killBreaks(N, dl)) reportDeadlock(N, dl, schedule(id));
       for (const t of N.tasks) {
         const before = S.tasks.find((x) => x.id === t.id);
         if (t.status !== 'done' || before?.status === 'done' || !t.outcome) continue;

@@ -50,7 +50,10 @@ export interface FilePageSpec {
   ioLatencyUs?: number;
   /** The I/O is completed by this task's complete_io op (a FUSE-like daemon) instead of after a latency. */
   servedBy?: string;
-  /** 6.0+: a fault that waited for this page's I/O with the lock dropped completes it (VM_FAULT_COMPLETED). */
+  /**
+   * Obsolete, accepted and ignored: VM_FAULT_COMPLETED comes only from a write fault on a shared file/shmem page
+   * (fault_dirty_shared_page, 6.0+), never after a read I/O wait (issue #10).
+   */
   completesAfterIo?: boolean;
 }
 

@@ -6,9 +6,10 @@
  */
 
 import { eraAtLeast, tryParseEra, type Era } from '../../../common/era';
+import { FOLL_FLAG_FROM, expressibleFlags, follFlagExists, gupArgsFor } from '../engine/gup-signatures';
 import { GUP_VARIANT_ERAS, UFFD_IOCTL_ERAS, gupVariantExists, gupVariantInfo } from '../engine/rules';
 import { parseAddressSpec } from './address';
-import type { GupVariant, Scenario, ScriptOpName } from './types';
+import type { GupFlagName, GupVariant, Scenario, ScriptOpName } from './types';
 
 export interface ValidationError {
   path: string;
@@ -366,8 +367,21 @@ function validateOp(v: V, x: J, p: string, refs: Refs): void {
         const r = GUP_VARIANT_ERAS[gv];
         if (!gupVariantExists(gv, refs.era)) v.err(`${q}.variant`, `${gv} does not exist in era ${refs.eraStr} (it exists ${r.from ?? 'always'}–${r.to ?? 'now'})`);
         const info = gupVariantInfo(gv);
-        if (b.locked === true && !info.acceptsLocked(refs.era)) v.err(`${q}.locked`, `${gv} takes no int *locked argument in era ${refs.eraStr}`);
-        if (b.vmas === true && !info.acceptsVmas(refs.era)) v.err(`${q}.vmas`, `${gv} takes no vmas argument in era ${refs.eraStr}${eraAtLeast(refs.era, '6.5') ? ' (the parameter was removed in 6.5)' : ''}`);
+        const sig = gupArgsFor(gv, refs.era);
+        const proto = sig ? `${gv}(${sig.proto})` : gv;
+        if (b.locked === true && !info.acceptsLocked(refs.era)) v.err(`${q}.locked`, `${gv} takes no int *locked argument in era ${refs.eraStr}: ${proto}`);
+        if (b.vmas === true && !info.acceptsVmas(refs.era)) v.err(`${q}.vmas`, `${gv} takes no vmas argument in era ${refs.eraStr}${eraAtLeast(refs.era, '6.5') ? ' (the parameter was removed in 6.5)' : ''}: ${proto}`);
+        const era = refs.era;
+        if (sig && Array.isArray(b.gup_flags)) {
+          const can = expressibleFlags(sig);
+          b.gup_flags.forEach((fl, i) => {
+            if (typeof fl !== 'string' || !GUP_FLAGS.includes(fl)) return;
+            const flag = fl as GupFlagName;
+            if (!follFlagExists(flag, era)) v.err(`${q}.gup_flags[${i}]`, `${flag} does not exist in era ${refs.eraStr} (from ${FOLL_FLAG_FROM[flag]})`);
+            else if (can && !can.includes(flag))
+              v.err(`${q}.gup_flags[${i}]`, `${proto} takes ${sig.flags === 'write' ? 'a write int' : 'write/force ints'}, not gup_flags, in era ${refs.eraStr}: ${flag} cannot be passed`);
+          });
+        }
       }
       addr(v, b, 'address', q, refs, true);
       v.num(b, 'nr_pages', q, true, 1);

@@ -5,11 +5,18 @@
  * Era choices (documented here once):
  * - userfaultfd was merged in 4.3. Eras before 4.3 have no userfaultfd in the tree; we model them as the original
  *   2014–2015 design (seeds 000/003/004), which is the 4.3 ladder: ALLOW_RETRY needed, block with the lock dropped,
- *   and a fault on a closed (released) uffd → SIGBUS. So behaviour 6's "2014 design → SIGBUS" is any era ≤ 4.12.
- * - Released ctx: ≤4.12 SIGBUS (the original code jumped out with ret still VM_FAULT_SIGBUS); 4.13–6.12 VM_FAULT_NOPAGE
- *   with the lock held (656710a60e36 "userfaultfd: non-cooperative: closing the uffd without triggering SIGBUS",
- *   v4.13; the spec observed it in 4.19–6.12); from 6.13 release_fault_lock() + VM_FAULT_RETRY (the spec says "new
- *   between 6.12 and 6.19"; we put the boundary at the first era after 6.12).
+ *   and a fault arriving on a uffd being closed (released) → SIGBUS, ≤ 4.12. A fault already blocked when the uffd is
+ *   closed is woken and returns RETRY in every era (blockedCloseBehaviour).
+ * - Released ctx (the uffd is being closed: userfaultfd_release() set ctx->released and waits for mmap_lock):
+ *   · ≤4.12 VM_FAULT_SIGBUS (fs/userfaultfd.c handle_userfault() from v4.3: `if (released) goto out` with ret still
+ *     VM_FAULT_SIGBUS), checked before the ALLOW_RETRY and RETRY_NOWAIT tests;
+ *   · 4.13–6.14 VM_FAULT_NOPAGE with the fault lock held (656710a60e36 "userfaultfd: non-cooperative: closing the uffd
+ *     without triggering SIGBUS", v4.13), still before the ALLOW_RETRY / RETRY_NOWAIT tests — so a GUP without
+ *     ALLOW_RETRY gets NOPAGE too, and faultin_page() treats NOPAGE as done: the GUP re-walks and spins holding the
+ *     lock the release waits for;
+ *   · ≥6.15 release_fault_lock() + VM_FAULT_RETRY, checked after the RETRY_NOWAIT test (fe4cdc2c4e24
+ *     "mm/userfaultfd: fix release hang over concurrent GUP", merged for v6.15-rc1; also in 6.13.y/6.14.y stable,
+ *     which the major.minor era model cannot express).
  * - Blocking state and signals: ≤5.6 a USER|KILLABLE fault ("return_to_userland") sleeps INTERRUPTIBLE, others
  *   KILLABLE; a non-fatal signal on a return_to_userland fault re-takes mmap_sem and returns VM_FAULT_NOPAGE.
  *   From 5.7 ("userfaultfd: don't retake mmap_sem to emulate NOPAGE") the state comes from
@@ -39,9 +46,28 @@ function sigbus(reason: SigbusReason, warnings: string[] = []): HandleUserfaultD
 /** What handle_userfault() does on a released ctx in this era. */
 export function releasedCtxBehaviour(era: HandleUserfaultInput['era']): 'sigbus' | 'nopage-lock-held' | 'retry-lock-released' {
   const e = eraOf(era);
-  if (!eraAtLeast(e, '4.13')) return 'sigbus';
-  if (eraAtMost(e, '6.12')) return 'nopage-lock-held';
-  return 'retry-lock-released';
+  if (!eraAtLeast(e, '4.13')) return 'sigbus'; // handle_userfault() v4.3–v4.12
+  if (eraAtMost(e, '6.14')) return 'nopage-lock-held'; // handle_userfault() v4.13 (656710a60e36) – v6.14
+  return 'retry-lock-released'; // handle_userfault() v6.15 (fe4cdc2c4e24)
+}
+
+/**
+ * Whether the released-ctx test comes before the ALLOW_RETRY / RETRY_NOWAIT tests (v4.3–v6.14) or after them
+ * (v6.15, fe4cdc2c4e24).
+ */
+export function releasedCheckedEarly(era: HandleUserfaultInput['era']): boolean {
+  return eraAtMost(eraOf(era), '6.14');
+}
+
+/**
+ * What a fault already sleeping in handle_userfault() gets when the uffd is closed: userfaultfd_release() wakes it
+ * (range len 0 = all) after the unregister and it returns the VM_FAULT_RETRY it set before sleeping — in every era
+ * (handle_userfault() v4.3 onwards; the model's pre-4.3 eras follow the 4.3 code). The fault is then retried on a
+ * vma that is no longer registered.
+ */
+export function blockedCloseBehaviour(era: HandleUserfaultInput['era']): 'refault' {
+  void era;
+  return 'refault';
 }
 
 /** userfaultfd_get_blocking_state() (≥5.7) / the return_to_userland choice (≤5.6). */
@@ -82,6 +108,19 @@ export function pagefaultMessage(
   return msg;
 }
 
+/** The released-ctx rung (null when the ctx is not released). */
+function releasedDecision(era: ReturnType<typeof eraOf>, ctx: UffdCtx): HandleUserfaultDecision | null {
+  if (!ctx.released) return null;
+  switch (releasedCtxBehaviour(era)) {
+    case 'sigbus':
+      return sigbus('released');
+    case 'nopage-lock-held':
+      return { kind: 'nopage-lock-held', reason: 'released', vmFault: ['NOPAGE'], lockReleased: false };
+    case 'retry-lock-released':
+      return { kind: 'retry-lock-released-no-block', reason: 'released', vmFault: ['RETRY'], lockReleased: true };
+  }
+}
+
 /** handle_userfault()'s decision for one call. */
 export function handleUserfault(input: HandleUserfaultInput): HandleUserfaultDecision {
   const era = eraOf(input.era);
@@ -97,24 +136,23 @@ export function handleUserfault(input: HandleUserfaultInput): HandleUserfaultDec
   if (ctx.features.includes('SIGBUS')) return sigbus('feature-sigbus');
   // 4. Kernel fault on a UFFD_USER_MODE_ONLY ctx (5.11+).
   if (eraAtLeast(era, '5.11') && ctx.flags.userModeOnly && !has('USER')) return sigbus('kernel-fault-user-mode-only');
-  // 5. No ALLOW_RETRY: cannot drop the lock, cannot wait.
+  // 5–7. Released ctx, ALLOW_RETRY, RETRY_NOWAIT: the released test moved behind the other two in v6.15.
+  const early = releasedCheckedEarly(era);
+  if (early) {
+    const r = releasedDecision(era, ctx);
+    if (r) return r;
+  }
+  // No ALLOW_RETRY: cannot drop the lock, cannot wait.
   if (!has('ALLOW_RETRY')) {
     const warnings = ['FAULT_FLAG_ALLOW_RETRY missing (CONFIG_DEBUG_VM print + dump_stack)'];
     if (has('RETRY_NOWAIT')) warnings.push('RETRY_NOWAIT without ALLOW_RETRY (BUG_ON before 5.x, VM_WARN_ON_ONCE later)');
     return sigbus('no-allow-retry', warnings);
   }
-  // 6. RETRY_NOWAIT: RETRY with the lock held.
+  // RETRY_NOWAIT: RETRY with the lock held.
   if (has('RETRY_NOWAIT')) return { kind: 'retry-lock-held', vmFault: ['RETRY'], lockReleased: false };
-  // 7. Released ctx.
-  if (ctx.released) {
-    switch (releasedCtxBehaviour(era)) {
-      case 'sigbus':
-        return sigbus('released');
-      case 'nopage-lock-held':
-        return { kind: 'nopage-lock-held', reason: 'released', vmFault: ['NOPAGE'], lockReleased: false };
-      case 'retry-lock-released':
-        return { kind: 'retry-lock-released-no-block', reason: 'released', vmFault: ['RETRY'], lockReleased: true };
-    }
+  if (!early) {
+    const r = releasedDecision(era, ctx);
+    if (r) return r;
   }
   // 8. Queue, set the blocking state, re-check must_wait, release the lock, sleep.
   const blockingState = blockingStateFor(era, flags);

@@ -91,10 +91,23 @@ test('ladder rung 7, 6.19: a released ctx releases the lock and returns RETRY wi
   });
 });
 
-test('ladder rung 7 era boundary: 6.12 NOPAGE with the lock held, 6.13 RETRY with the lock released', () => {
+test('ladder rung 7 era boundary (fe4cdc2c4e24, v6.15): 6.14 NOPAGE with the lock held, 6.15 RETRY with the lock released', () => {
   const ctx = { ...ctxWith([]), released: true };
-  assert.equal(handleUserfault(input({ era: '6.12', ctx })).kind, 'nopage-lock-held');
-  assert.equal(handleUserfault(input({ era: '6.13', ctx })).kind, 'retry-lock-released-no-block');
+  assert.equal(handleUserfault(input({ era: '6.14', ctx })).kind, 'nopage-lock-held');
+  assert.equal(handleUserfault(input({ era: '6.15', ctx })).kind, 'retry-lock-released-no-block');
+});
+
+test('released rung position: before ALLOW_RETRY / RETRY_NOWAIT up to 6.14, after them from 6.15', () => {
+  const ctx = { ...ctxWith([]), released: true };
+  // No ALLOW_RETRY (a GUP without *locked): 6.14 NOPAGE (the GUP spins), 6.15 SIGBUS (no-allow-retry).
+  assert.equal(kind(handleUserfault(input({ era: '6.14', ctx, flags: [] }))), 'nopage-lock-held');
+  assert.equal(kind(handleUserfault(input({ era: '6.15', ctx, flags: [] }))), 'sigbus:no-allow-retry');
+  // RETRY_NOWAIT: 6.14 NOPAGE, 6.15 RETRY with the lock held; 4.12 SIGBUS (released), 4.13 NOPAGE.
+  const nowait = ['ALLOW_RETRY', 'RETRY_NOWAIT'];
+  assert.equal(kind(handleUserfault(input({ era: '6.14', ctx, flags: nowait }))), 'nopage-lock-held');
+  assert.equal(kind(handleUserfault(input({ era: '6.15', ctx, flags: nowait }))), 'retry-lock-held');
+  assert.equal(kind(handleUserfault(input({ era: '4.12', ctx: { ...ctx, features: [] }, flags: nowait }))), 'sigbus:released');
+  assert.equal(kind(handleUserfault(input({ era: '4.13', ctx: { ...ctx, features: [] }, flags: [] }))), 'nopage-lock-held');
 });
 
 test('ladder rung 7 era boundary: 4.19 NOPAGE; 4.13 NOPAGE vs 4.12 SIGBUS (2014 design: close → SIGBUS)', () => {
