@@ -2,12 +2,13 @@
  * Computes InputFacts for one input: a C file, or a patch document (single patch, git diff, format-patch, mbox
  * series). Patches of a series are taken in order, each on top of the previous ones: when the tree holds the
  * file, the hunks are applied in memory and the whole pre/post file is parsed (rules see whole functions);
- * otherwise every hunk is parsed alone as a fragment around its `@@` function context.
+ * otherwise the functions are rebuilt from the hunks (consecutive hunks of one function joined, gaps marked).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
+import { extractHunkFacts, type HunkSide } from '../c/fragments';
 import type { CFacts, Range } from '../c/types';
 import { findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
@@ -104,16 +105,18 @@ function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
 }
 
 function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string): SideFacts {
-  const units: FactsUnit[] = [];
   const lines: LineOrigin[] = [];
+  const hunks: HunkSide[] = [];
   file.hunks.forEach((h, hi) => {
     const img = hunkImage(h, side);
     if (img.lines.length === 0) return;
     img.sources.forEach((dl, i) => {
       lines.push([img.fileLine(i) - 1, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     });
-    units.push({ hunk: hi, facts: extractCFacts(img.text, { era, fragment: { contextLine: h.context, firstLine: img.startLine - 1 } }) });
+    hunks.push({ hunk: hi, lines: img.lines, firstLine: img.startLine - 1, contextLine: h.context });
   });
+  // Consecutive hunks of one function are joined into one rebuilt function (c/fragments.ts).
+  const units: FactsUnit[] = extractHunkFacts(hunks, { era }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
   return { side, mode: 'fragments', note, units, lines };
 }
 
