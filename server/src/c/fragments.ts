@@ -204,6 +204,8 @@ interface Run {
   text: string[];
   lineMap: number[];
   gaps: FragmentGap[];
+  /** Text line of each gap. */
+  gapLines: number[];
   scan: Scanner;
   depth: number;
   lastFileLine: number;
@@ -212,8 +214,8 @@ interface Run {
 function startRun(side: HunkSide): Run {
   const header = functionHeaderFrom(side.contextLine);
   const depth = startDepth(side);
-  const scan = new Scanner(depth, depth > 0 && header ? headerName(header) : undefined);
-  const run: Run = { sides: [side], text: [], lineMap: [], gaps: [], scan, depth, lastFileLine: side.firstLine - 1 };
+  const scan = new Scanner(depth, depth > 0 ? (header ? headerName(header) : contextName(side.contextLine)) : undefined);
+  const run: Run = { sides: [side], text: [], lineMap: [], gaps: [], gapLines: [], scan, depth, lastFileLine: side.firstLine - 1 };
   appendLines(run, side);
   return run;
 }
@@ -232,7 +234,8 @@ function continues(run: Run, next: HunkSide): boolean {
   if (run.scan.depth < 1 || next.firstLine <= run.lastFileLine) return false;
   if (impliedDepth(next.lines) === 0) return false;
   const header = functionHeaderFrom(next.contextLine);
-  if (header) return run.scan.fn !== undefined && headerName(header) === run.scan.fn;
+  const name = header ? headerName(header) : contextName(next.contextLine);
+  if (name) return run.scan.fn !== undefined && name === run.scan.fn;
   const ctx = next.contextLine.trim();
   if (ctx === '') return false;
   // Not a definition: a label or a statement of the function (git's default funcname pattern), or a line already
@@ -261,16 +264,56 @@ function join(run: Run, next: HunkSide): void {
   }
   if (parts.length) {
     const line = parts.join(' ');
+    if (missing > 0) {
+      run.gaps.push({ placeholder, range: { start: { line: a + 1, column: 0 }, end: { line: b, column: 0 } } });
+      run.gapLines.push(run.text.length);
+    }
     run.text.push(line);
     run.lineMap.push(missing > 0 ? a + 1 : a);
     run.scan.line(line);
-    if (missing > 0) run.gaps.push({ placeholder, range: { start: { line: a + 1, column: 0 }, end: { line: b, column: 0 } } });
   }
   run.sides.push(next);
   appendLines(run, next);
 }
 
+const GOTO_RE = /\bgoto\s+([A-Za-z_]\w*)\s*;/g;
+const LABEL_DEF_RE = /^\s*([A-Za-z_]\w*):(?!:)/;
+
+/**
+ * A `goto` whose label is not in the text, with a gap before it: the label is in code the patch does not show
+ * (x86's `retry:` sits between the flag initialisation and the fault call). It is placed on the first gap line
+ * before the goto, so that the retry loop is recovered with its head in the gap (RetryLoopFact.headInGap).
+ */
+function placeMissingLabels(run: Run): void {
+  if (run.gaps.length === 0) return;
+  const defined = new Set<string>();
+  for (const l of run.text) {
+    const m = LABEL_DEF_RE.exec(l);
+    if (m && m[1] !== 'default') defined.add(m[1]!);
+  }
+  const placed = new Set<string>();
+  run.text.forEach((l, i) => {
+    const code = l.replace(/\/\*.*?(?:\*\/|$)|\/\/.*$/g, '');
+    for (const m of code.matchAll(GOTO_RE)) {
+      const label = m[1]!;
+      if (defined.has(label) || placed.has(label)) continue;
+      const g = run.gapLines.findIndex((at) => at < i);
+      if (g >= 0 && !run.text[run.gapLines[g]!]!.includes(`${run.gaps[g]!.placeholder}();`)) continue;
+      if (g < 0) continue;
+      placed.add(label);
+      const at = run.gapLines[g]!;
+      const gap = run.gaps[g]!;
+      // On the last placeholder: after the blocks the gap closes, at the depth of the code that follows.
+      const stmt = `${gap.placeholder}();`;
+      const k = run.text[at]!.lastIndexOf(stmt);
+      run.text[at] = `${run.text[at]!.slice(0, k)}${label}: ${run.text[at]!.slice(k)}`;
+      gap.labels = [...(gap.labels ?? []), label];
+    }
+  });
+}
+
 function runFacts(run: Run, era: Era): FragmentUnit {
+  placeMissingLabels(run);
   const first = run.sides[0]!;
   const text = run.text.join('\n') + '\n';
   const lineMap = [...run.lineMap, run.lastFileLine + 1];

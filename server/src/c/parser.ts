@@ -179,13 +179,20 @@ function isFunctionHeader(header: string): boolean {
 export function functionHeaderFrom(contextLine: string): string | undefined {
   const line = contextLine.replace(/\s*\{\s*$/, '').trim();
   if (!line) return undefined;
-  if (isFunctionHeader(line)) return line;
-  // Truncated parameter list: cut after the last complete parameter and close the list.
-  const open = line.indexOf('(');
-  if (open > 0) {
-    const cut = line.lastIndexOf(',');
-    const candidates = [cut > open ? line.slice(0, cut) + ')' : '', line.slice(0, open) + '(void)'];
-    for (const c of candidates) if (c && isFunctionHeader(c)) return c;
+  // Kernel style often puts the return type on the line above (`static noinline void` / `do_fault(...)`): the
+  // context line then starts with the name, which tree-sitter would read as a type; give it a return type.
+  const m = /^([A-Za-z_]\w*)\s*\(/.exec(contextLine);
+  const typeless = m && !/^(?:if|while|for|switch|return|sizeof|typeof)$/.test(m[1]!) ? [`void ${line}`] : [];
+  for (const l of [line, ...typeless]) {
+    if (l === line && typeless.length) continue; // a type-less line parses with the name as its type
+    if (isFunctionHeader(l)) return l;
+    // Truncated parameter list: cut after the last complete parameter and close the list.
+    const open = l.indexOf('(');
+    if (open > 0) {
+      const cut = l.lastIndexOf(',');
+      const candidates = [cut > open ? l.slice(0, cut) + ')' : '', l.slice(0, open) + '(void)'];
+      for (const c of candidates) if (c && isFunctionHeader(c)) return c;
+    }
   }
   return undefined;
 }

@@ -19,6 +19,14 @@ function markGapNodes(facts: FunctionFacts, gaps: readonly FragmentGap[]): void 
   const byName = new Map(gaps.map((g) => [g.placeholder, g]));
   const fix = (cfg: Cfg): Cfg => {
     for (const n of cfg.nodes) {
+      if (n.kind === 'label') {
+        const g = gaps.find((x) => x.labels?.includes(n.label ?? '') && x.range.start.line === n.range.start.line);
+        if (g) {
+          n.gap = g.range;
+          n.text = `${n.label ?? ''}: /* in ${linesText(g.range)}, not in the patch */`;
+        }
+        continue;
+      }
       const g = n.calls.map((c) => byName.get(c)).find((x) => x !== undefined);
       if (!g) continue;
       n.gap = g.range;
@@ -78,6 +86,7 @@ function completeLoopAcrossGaps(facts: FunctionFacts, loop: RetryLoopFact): void
   const inLoop = cfg.nodes.filter((n) => n.gap && !before(n.range.start, loop.headRange.start) && !before(loop.range.end, n.range.start));
   if (inLoop.length === 0) return;
   loop.gaps = [...new Set(inLoop.map((n) => n.gap!))];
+  if (cfg.nodes[loop.headNode]?.gap) loop.headInGap = true;
   if (loop.faultCall) return;
   const targets = new Set(loop.backEdges.map((b) => b.node).filter((n) => n >= 0));
   if (targets.size === 0) return;

@@ -239,6 +239,8 @@ export interface RetryLoopFact {
    *  hold the fault call, signal checks, flag updates or exits. Without a fault call in the text, flag updates and
    *  lock re-takes on the retry path are those on a path from a gap to a back-edge. */
   gaps?: Range[];
+  /** The head (a label) is not in the patch: a goto targets it, and it was placed in the gap before the goto. */
+  headInGap?: boolean;
 }
 
 export type CfgNodeKind =
@@ -361,6 +363,8 @@ export interface CFacts {
 export interface FragmentGap {
   placeholder: string;
   range: Range;
+  /** Labels a goto of the text targets that are not in the text, placed on this gap line. */
+  labels?: string[];
 }
 
 export interface ExtractOptions {

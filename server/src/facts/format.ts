@@ -37,7 +37,7 @@ function gupLine(g: GupCallFact): string {
 function loopLines(r: RetryLoopFact, note: LineNote, pad: string): string[] {
   const out: string[] = [];
   const head =
-    r.kind === 'label' ? `retry loop (label ${r.label ?? '?'}:)` : r.kind === 'vma-fallback' ? 'per-VMA-lock attempt, falls through once to the mmap_lock path (not a loop)' : `retry loop (${r.kind})`;
+    r.kind === 'label' ? `retry loop (label ${r.label ?? '?'}:${r.headInGap && r.gaps?.[0] ? ` somewhere in ${gapText(r.gaps[0])}, not in the patch` : ''})` : r.kind === 'vma-fallback' ? 'per-VMA-lock attempt, falls through once to the mmap_lock path (not a loop)' : `retry loop (${r.kind})`;
   out.push(`${pad}${L(r.headRange.start.line)}  ${head}${r.unreliable ? '  [unreliable region]' : ''}${note(r.headRange.start.line)}`);
   const sub = pad + '      ';
   if (r.faultCall) out.push(`${sub}fault call ${r.faultCall.callee} ${L(r.faultCall.range.start.line)}${r.faultCall.flagsExpr ? ` flags ${r.faultCall.flagsExpr}` : ''}${r.faultCall.assignedTo ? ` → ${r.faultCall.assignedTo}` : ''}`);
