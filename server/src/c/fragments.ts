@@ -277,10 +277,12 @@ function join(run: Run, next: HunkSide): void {
 }
 
 const GOTO_RE = /\bgoto\s+([A-Za-z_]\w*)\s*;/g;
+/** Labels a goto jumps back to (retry loops); exits (`out`, `no_context`, `bad_area`) lie after the goto instead. */
+const BACKWARD_LABEL_RE = /^(?:retry\w*|\w+_retry|again|restart\w*)$/;
 const LABEL_DEF_RE = /^\s*([A-Za-z_]\w*):(?!:)/;
 
 /**
- * A `goto` whose label is not in the text, with a gap before it: the label is in code the patch does not show
+ * A `goto` to a retry-like label that is not in the text, with a gap before it: the label is in code the patch does not show
  * (x86's `retry:` sits between the flag initialisation and the fault call). It is placed on the first gap line
  * before the goto, so that the retry loop is recovered with its head in the gap (RetryLoopFact.headInGap).
  */
@@ -296,7 +298,7 @@ function placeMissingLabels(run: Run): void {
     const code = l.replace(/\/\*.*?(?:\*\/|$)|\/\/.*$/g, '');
     for (const m of code.matchAll(GOTO_RE)) {
       const label = m[1]!;
-      if (defined.has(label) || placed.has(label)) continue;
+      if (defined.has(label) || placed.has(label) || !BACKWARD_LABEL_RE.test(label)) continue;
       const g = run.gapLines.findIndex((at) => at < i);
       if (g >= 0 && !run.text[run.gapLines[g]!]!.includes(`${run.gaps[g]!.placeholder}();`)) continue;
       if (g < 0) continue;
