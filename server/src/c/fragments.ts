@@ -46,7 +46,8 @@ function headerName(header: string): string | undefined {
 
 /** A name from a context line that does not parse as a header (`static int foo(struct bar *b, unsigned lo`). */
 function contextName(contextLine: string): string | undefined {
-  if (/^\s/.test(contextLine)) return undefined; // an indented line is a statement, not a definition
+  // An indented line is a statement, a line ending in `;` a declaration or a macro call: not a definition.
+  if (/^\s/.test(contextLine) || /;\s*$/.test(contextLine)) return undefined;
   return headerName(contextLine);
 }
 

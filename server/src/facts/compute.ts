@@ -21,6 +21,9 @@ export interface FactsOptions {
   era?: string;
   /** Kernel tree the patched files are read from; by default the tree (Makefile with VERSION) above the patch. */
   tree?: string;
+  /** false: without a tree, every hunk is read alone (no function rebuilt from several hunks): the baseline of
+   *  bench/fragments.ts. Default true. */
+  joinHunks?: boolean;
   /** Reads a tree file; defaults to the file system. Returns undefined when absent. */
   readTreeFile?: (absPath: string) => string | undefined;
 }
@@ -104,7 +107,7 @@ function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
   return { ...facts, functions: facts.functions.filter((f) => functionOverlaps(f.range, touched)) };
 }
 
-function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string): SideFacts {
+function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string, join: boolean): SideFacts {
   const lines: LineOrigin[] = [];
   const hunks: HunkSide[] = [];
   file.hunks.forEach((h, hi) => {
@@ -116,7 +119,7 @@ function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: stri
     hunks.push({ hunk: hi, lines: img.lines, firstLine: img.startLine - 1, contextLine: h.context });
   });
   // Consecutive hunks of one function are joined into one rebuilt function (c/fragments.ts).
-  const units: FactsUnit[] = extractHunkFacts(hunks, { era }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
+  const units: FactsUnit[] = extractHunkFacts(hunks, { era, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
   return { side, mode: 'fragments', note, units, lines };
 }
 
@@ -133,7 +136,7 @@ function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, sourc
   return { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
 }
 
-function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFileFacts {
+function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFileFacts {
   const isC = isCPath(file.newPath ?? file.oldPath);
   const out: PatchFileFacts = {
     oldPath: file.oldPath,
@@ -168,13 +171,13 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
     if (file.oldPath !== null) out.pre = wholeFileSide(file, 'pre', oldText ?? '', applied.oldLineSource, era);
     if (file.newPath !== null) out.post = wholeFileSide(file, 'post', applied.text, applied.newLineSource, era);
   } else {
-    if (file.oldPath !== null) out.pre = fragmentSide(file, 'pre', era, note);
-    if (file.newPath !== null) out.post = fragmentSide(file, 'post', era, note);
+    if (file.oldPath !== null) out.pre = fragmentSide(file, 'pre', era, note, join);
+    if (file.newPath !== null) out.post = fragmentSide(file, 'post', era, note, join);
   }
   return out;
 }
 
-function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFacts {
+function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFacts {
   const prefix = p.subject?.prefix;
   return {
     index,
@@ -186,7 +189,7 @@ function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRo
     author: p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : '',
     date: p.date,
     trailers: p.trailers.map((t) => ({ key: t.key, value: t.value, line: t.position.line })),
-    files: p.files.map((f) => fileFacts(f, tree, era, treeRoot)),
+    files: p.files.map((f) => fileFacts(f, tree, era, treeRoot, join)),
     line: p.range.start.line,
   };
 }
@@ -207,7 +210,7 @@ export function factsForPatchDocument(doc: PatchDocument, text: string, path: st
     documentKind: doc.kind,
     era: eraInfo(r),
     ...(treeRoot ? { tree: treeRoot } : {}),
-    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot)),
+    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot, opts.joinHunks !== false)),
     issues: doc.issues,
   };
   if (doc.cover) out.cover = { subject: doc.cover.subject?.raw ?? '', line: doc.cover.mail.range.start.line };
