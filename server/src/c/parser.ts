@@ -178,7 +178,8 @@ function isFunctionHeader(header: string): boolean {
 /** Repairs a context line git truncated mid parameter list; returns a header that parses, or undefined. */
 export function functionHeaderFrom(contextLine: string): string | undefined {
   const line = contextLine.replace(/\s*\{\s*$/, '').trim();
-  if (!line) return undefined;
+  // A line ending in `;` is a declaration or a macro call (`EXPORT_SYMBOL(f);`), not a function's header.
+  if (!line || line.endsWith(';')) return undefined;
   // Kernel style often puts the return type on the line above (`static noinline void` / `do_fault(...)`): the
   // context line then starts with the name, which tree-sitter would read as a type; give it a return type.
   const m = /^([A-Za-z_]\w*)\s*\(/.exec(contextLine);
