@@ -122,7 +122,7 @@ test('code before a definition at the top of a fragment is wrapped alone, its ra
     fragment: { contextLine: '' },
   });
   assert.deepEqual(shape(top), [
-    ['__mmlens_fragment', true, 0, 0, 2, 10],
+    ['(hunk at line 1)', true, 0, 0, 2, 10], // never the internal name
     ['pin', false, 3, 0, 7, 1],
   ]);
   assert.deepEqual(top.functions[1]!.lockOps.map((o) => o.range.start.line), [5]);

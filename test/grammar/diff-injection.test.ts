@@ -24,7 +24,7 @@ describe('mm identifier injection into source.diff (pin-fast.patch)', () => {
   test('GUP calls and FOLL_ flags inside +/- lines are highlighted', () => {
     const plus = at('+\tret = pin_user_pages_fast(start, 1, FOLL_WRITE | FOLL_LONGTERM, pages);');
     assert.deepEqual(token(plus, 'pin_user_pages_fast').scopes, [D, 'markup.inserted.diff', 'support.function.gup.kernel-mm']);
-    assert.deepEqual(token(plus, 'FOLL_LONGTERM').scopes, [D, 'markup.inserted.diff', 'constant.other.flag.kernel-mm']);
+    assert.deepEqual(token(plus, 'FOLL_LONGTERM').scopes, [D, 'markup.inserted.diff', 'variable.other.constant.flag.kernel-mm']);
     const minus = at('-\tret = get_user_pages_fast(start, 1, FOLL_WRITE, pages);');
     assert.deepEqual(token(minus, 'get_user_pages_fast').scopes, [D, 'markup.deleted.diff', 'support.function.gup.kernel-mm']);
   });

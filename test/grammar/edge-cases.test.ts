@@ -103,8 +103,8 @@ describe('kernel-mbox grammar edge cases (edge-cases.mbox)', () => {
     const l = at('+\treturn handle_userfault(vmf, VM_UFFD_MISSING);');
     assertC(token(l, 'handle_userfault'), INSERTED_C, 'support.function.userfaultfd.kernel-mm');
     // An argument of the call: the C grammar nests it in meta.parens.c, the injection still scopes the flag.
-    assertC(token(l, 'VM_UFFD_MISSING'), INSERTED_C, 'constant.other.flag.kernel-mm');
-    assertC(token(at('+\treturn vma->vm_flags & VM_UFFD_WP;'), 'VM_UFFD_WP'), INSERTED_C, 'constant.other.flag.kernel-mm');
+    assertC(token(l, 'VM_UFFD_MISSING'), INSERTED_C, 'variable.other.constant.flag.kernel-mm');
+    assertC(token(at('+\treturn vma->vm_flags & VM_UFFD_WP;'), 'VM_UFFD_WP'), INSERTED_C, 'variable.other.constant.flag.kernel-mm');
   });
 });
 

@@ -227,10 +227,19 @@ describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
     assertC(token(l, '{'), INSERTED_C, 'punctuation.section.block.begin.bracket.curly.c');
   });
 
-  test('a - line in a .c hunk: marker is markup.deleted, the rest is C', () => {
-    const l = at('-\tif (ret & VM_FAULT_RETRY)', patch1());
-    assert.deepEqual(token(l, '-').scopes, [...HUNK_C, 'markup.deleted.diff', 'punctuation.definition.deleted.diff']);
-    assert.deepEqual(token(l, 'if').scopes, [...HUNK_C, 'markup.deleted.diff', 'meta.embedded.block.c', 'source.c', 'keyword.control.c']);
+  test('a - line in a .c hunk is one markup.deleted run, not C: removed code stands apart from added code', () => {
+    const line = '-\tif (ret & VM_FAULT_RETRY)';
+    const l = at(line, patch1());
+    const deleted = [...HUNK_C, 'markup.deleted.diff'];
+    assert.deepEqual(token(l, '-').scopes, [...deleted, 'punctuation.definition.deleted.diff']);
+    assert.deepEqual(
+      afterMarker(l, line).map((t) => [t.text, t.scopes]),
+      [
+        ['\tif (ret & ', deleted],
+        ['VM_FAULT_RETRY', [...deleted, 'variable.other.constant.flag.kernel-mm']], // the mm identifiers still stand out
+        [')', deleted],
+      ],
+    );
   });
 
   test('a context line in a .c hunk is C too', () => {
@@ -291,8 +300,8 @@ describe('kernel-mbox grammar on a v2 series (gup-unlocked-v2.mbox)', () => {
     const f = at('+\tret = handle_mm_fault(vma, address, FAULT_FLAG_TRIED, NULL);', from);
     assertC(token(f, 'handle_mm_fault'), INSERTED_C, 'support.function.fault.kernel-mm');
     // An argument: inside the call's meta.parens.c.
-    assertC(token(f, 'FAULT_FLAG_TRIED'), INSERTED_C, 'constant.other.flag.kernel-mm');
-    assert.deepEqual(token(at('- keep FOLL_UNLOCKABLE for the remote case'), 'FOLL_UNLOCKABLE').scopes, [S, 'constant.other.flag.kernel-mm']);
+    assertC(token(f, 'FAULT_FLAG_TRIED'), INSERTED_C, 'variable.other.constant.flag.kernel-mm');
+    assert.deepEqual(token(at('- keep FOLL_UNLOCKABLE for the remote case'), 'FOLL_UNLOCKABLE').scopes, [S, 'variable.other.constant.flag.kernel-mm']);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   type Prepared,
   type SyntaxNode,
 } from './parser';
+import { describeFragmentFunction } from './partial';
 import { mirror, mirrorFrom, Source } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
@@ -202,20 +203,21 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
 export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
   if (typeof text !== 'string') return emptyFacts(false);
   if (text.length > (opts.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
-  if (!opts.fragment) return extractPrepared(text, prepare(text), opts);
+  const frag = opts.fragment;
+  if (!frag) return extractPrepared(text, prepare(text), opts);
   // A fragment holding complete definitions at its top level: the definitions are read at top level (real names
   // and ranges); the lines before them, when they hold code, are wrapped on their own under the context.
   const at = firstTopLevelDefinitionLine(text);
-  if (at === undefined) return extractPrepared(text, prepare(text, opts.fragment), opts);
+  if (at === undefined) return extractPrepared(text, prepare(text, frag), opts);
   const lines = text.split('\n');
   const head = lines.slice(0, at).join('\n');
-  const firstLine = opts.fragment.firstLine ?? 0;
-  if (!hasCode(head)) return extractPrepared(text, prepareTopLevel(text, firstLine), opts);
+  const firstLine = frag.firstLine ?? 0;
+  if (!hasCode(head)) return extractPrepared(text, prepareTopLevel(text, firstLine, frag.lineMap), opts);
   const rest = lines.slice(at).join('\n');
-  const fragment = { ...opts.fragment, firstLine };
+  const fragment = { ...frag, firstLine, ...(frag.lineMap ? { lineMap: frag.lineMap.slice(0, at) } : {}) };
   return mergeFacts(
     extractPrepared(head, prepare(head, fragment), opts),
-    extractPrepared(rest, prepareTopLevel(rest, firstLine + at), opts),
+    extractPrepared(rest, prepareTopLevel(rest, firstLine + at, frag.lineMap?.slice(at)), opts),
   );
 }
 
@@ -270,7 +272,9 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
     inFunction.push({ start: f.body.startIndex, end: f.body.endIndex });
     try {
       if (lazy.has(f.body)) {
-        functions.push(unanalysed(f, map, opts.era, helpers));
+        const facts = unanalysed(f, map, opts.era, helpers);
+        if (opts.fragment) describeFragmentFunction(facts, f, prep, map, opts.fragment);
+        functions.push(facts);
         continue;
       }
       const native = deferred.get(f.body);
@@ -285,6 +289,7 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
           body.parent!.replaceChild(body, placeholder);
         }
       } else facts = new FunctionExtractor(f, map, opts.era, helpers).run();
+      if (opts.fragment) describeFragmentFunction(facts, f, prep, map, opts.fragment);
       if (f.node.type === 'compound_statement') {
         // Macro-defined function: extend the range to the macro header.
         const header = f.node.previousNamedSibling;

@@ -120,11 +120,15 @@ export interface Prepared {
   userLines: number;
   /** Added to output lines. */
   lineOffset: number;
+  /** Output line of every caller line (reconstructed fragments: hunks joined with gap lines); overrides lineOffset. */
+  lineMap?: readonly number[];
   /** Name of the synthetic function, when wrapped. */
   syntheticName?: string;
+  /** Wrapped under a header taken from the context line; complete: the context line parsed as it is (not repaired). */
+  header?: { complete: boolean };
 }
 
-function countBraces(text: string): { min: number; final: number; minLineIsFunctionEnd: boolean } {
+export function countBraces(text: string): { min: number; final: number; minLineIsFunctionEnd: boolean } {
   let depth = 0;
   let min = 0;
   let minLineIsFunctionEnd = false;
@@ -174,14 +178,22 @@ function isFunctionHeader(header: string): boolean {
 /** Repairs a context line git truncated mid parameter list; returns a header that parses, or undefined. */
 export function functionHeaderFrom(contextLine: string): string | undefined {
   const line = contextLine.replace(/\s*\{\s*$/, '').trim();
-  if (!line) return undefined;
-  if (isFunctionHeader(line)) return line;
-  // Truncated parameter list: cut after the last complete parameter and close the list.
-  const open = line.indexOf('(');
-  if (open > 0) {
-    const cut = line.lastIndexOf(',');
-    const candidates = [cut > open ? line.slice(0, cut) + ')' : '', line.slice(0, open) + '(void)'];
-    for (const c of candidates) if (c && isFunctionHeader(c)) return c;
+  // A line ending in `;` is a declaration or a macro call (`EXPORT_SYMBOL(f);`), not a function's header.
+  if (!line || line.endsWith(';')) return undefined;
+  // Kernel style often puts the return type on the line above (`static noinline void` / `do_fault(...)`): the
+  // context line then starts with the name, which tree-sitter would read as a type; give it a return type.
+  const m = /^([A-Za-z_]\w*)\s*\(/.exec(contextLine);
+  const typeless = m && !/^(?:if|while|for|switch|return|sizeof|typeof)$/.test(m[1]!) ? [`void ${line}`] : [];
+  for (const l of [line, ...typeless]) {
+    if (l === line && typeless.length) continue; // a type-less line parses with the name as its type
+    if (isFunctionHeader(l)) return l;
+    // Truncated parameter list: cut after the last complete parameter and close the list.
+    const open = l.indexOf('(');
+    if (open > 0) {
+      const cut = l.lastIndexOf(',');
+      const candidates = [cut > open ? l.slice(0, cut) + ')' : '', l.slice(0, open) + '(void)'];
+      for (const c of candidates) if (c && isFunctionHeader(c)) return c;
+    }
   }
   return undefined;
 }
@@ -191,7 +203,7 @@ export const SYNTHETIC_FUNCTION = '__mmlens_fragment';
 const NOT_NAMES = new Set(['if', 'else', 'while', 'for', 'do', 'switch', 'return', 'case', 'goto', 'sizeof', 'typeof']);
 
 /** A complete function definition header (type, name, parameter list), not a statement that happens to parse as one. */
-function isDefinitionHeader(header: string): boolean {
+export function isDefinitionHeader(header: string): boolean {
   if (!/\w\s*\(/.test(header) || /[;{}=]/.test(header) || header.trimStart().startsWith('#')) return false;
   if (/^\s*(?:if|else|while|for|switch|do|return)\b/.test(header)) return false;
   const root = parser().parse(preprocess(header) + ' {}\n').rootNode;
@@ -299,7 +311,7 @@ export function hasCode(text: string): boolean {
 }
 
 /** A fragment read at top level (it starts with complete definitions): unclosed braces are closed at the end. */
-export function prepareTopLevel(text: string, firstLine: number): Prepared {
+export function prepareTopLevel(text: string, firstLine: number, lineMap?: readonly number[]): Prepared {
   const body = preprocess(text);
   const braces = countBraces(body);
   const closing = Math.max(0, braces.final);
@@ -308,10 +320,14 @@ export function prepareTopLevel(text: string, firstLine: number): Prepared {
     prefixLines: 0,
     userLines: text.split('\n').length,
     lineOffset: firstLine,
+    ...(lineMap ? { lineMap } : {}),
   };
 }
 
-export function prepare(text: string, fragment?: { contextLine: string; firstLine?: number }): Prepared {
+export function prepare(
+  text: string,
+  fragment?: { contextLine: string; firstLine?: number; lineMap?: readonly number[]; depth?: number },
+): Prepared {
   const body = preprocess(text);
   const userLines = text.split('\n').length;
   if (!fragment) return { text: body, prefixLines: 0, userLines, lineOffset: 0 };
@@ -319,6 +335,8 @@ export function prepare(text: string, fragment?: { contextLine: string; firstLin
   const braces = countBraces(body);
   let extraOpen = -braces.min;
   if (extraOpen > 0 && braces.minLineIsFunctionEnd) extraOpen--;
+  // A known block depth of the first line (1 = function body) opens the blocks the text never closes, too.
+  if (fragment.depth !== undefined && fragment.depth - 1 > extraOpen) extraOpen = fragment.depth - 1;
   const closing = Math.max(0, 1 + extraOpen + braces.final);
   const head = header ?? `static void ${SYNTHETIC_FUNCTION}(void)`;
   const prefix = `${preprocess(head).replace(/\n/g, ' ')} {${'{'.repeat(extraOpen)}\n`;
@@ -328,7 +346,9 @@ export function prepare(text: string, fragment?: { contextLine: string; firstLin
     prefixLines: 1,
     userLines,
     lineOffset: fragment.firstLine ?? 0,
+    ...(fragment.lineMap ? { lineMap: fragment.lineMap } : {}),
     syntheticName: header ? undefined : SYNTHETIC_FUNCTION,
+    ...(header ? { header: { complete: header === fragment.contextLine.replace(/\s*\{\s*$/, '').trim() } } : {}),
   };
 }
 
@@ -345,9 +365,22 @@ export class PositionMapper {
 
   pos(p: Point): Pos {
     const line = p.row - this.prep.prefixLines;
-    if (line < 0) return { line: this.prep.lineOffset, column: 0 };
-    if (line > this.lastUserLine) return { line: this.lastUserLine + this.prep.lineOffset, column: this.lastLineLength() };
-    return { line: line + this.prep.lineOffset, column: p.column };
+    if (line < 0) return { line: this.outLine(0), column: 0 };
+    if (line > this.lastUserLine) return { line: this.outLine(this.lastUserLine), column: this.lastLineLength() };
+    return { line: this.outLine(line), column: p.column };
+  }
+
+  /** Output line of a caller line. */
+  outLine(line: number): number {
+    const m = this.prep.lineMap;
+    if (m) return m[Math.min(line, m.length - 1)] ?? line;
+    return line + this.prep.lineOffset;
+  }
+
+  /** Caller line of a parsed-text row, or -1 for the synthetic prefix and suffix. */
+  userLine(row: number): number {
+    const line = row - this.prep.prefixLines;
+    return line < 0 || line > this.lastUserLine ? -1 : line;
   }
 
   range(n: { startPosition: Point; endPosition: Point }): Range {

@@ -239,6 +239,12 @@ export interface RetryLoopFact {
   /** Variables holding the fault flags passed in the loop's fault call. */
   flagsVariables: string[];
   unreliable: boolean;
+  /** Rebuilt function (FunctionFacts.partial): gaps inside the loop's region. Code the patch does not show may
+   *  hold the fault call, signal checks, flag updates or exits. Without a fault call in the text, flag updates and
+   *  lock re-takes on the retry path are those on a path from a gap to a back-edge. */
+  gaps?: Range[];
+  /** The head (a label) is not in the patch: a goto targets it, and it was placed in the gap before the goto. */
+  headInGap?: boolean;
 }
 
 export type CfgNodeKind =
@@ -271,6 +277,9 @@ export interface CfgNode {
   /** Callee names of the calls in this statement (not in nested statements). */
   calls: string[];
   unreliable: boolean;
+  /** The node stands for code the patch does not show (a gap between two hunks of a reconstructed function):
+   *  the file lines it replaces. Anything may happen there (locks taken or dropped, flags changed, returns). */
+  gap?: Range;
 }
 
 export type CfgEdgeLabel =
@@ -315,12 +324,31 @@ export interface FunctionFacts {
   /** Labels defined in the function. */
   labels: { name: string; range: Range; node: number }[];
   unreliable: boolean;
+  /** Present when the function was rebuilt from patch hunks and parts of it are not known (see PartialFunction). */
+  partial?: PartialFunction;
   /**
    * false: the body holds no mm identifier (GUP family, mmap lock / VMA lock APIs, fault calls, FOLL_* /
    * FAULT_FLAG_* / VM_FAULT_*, signal-pending checks), so it was not walked: every fact list is empty (none could
    * be found) and `cfg` / `labels` are built on first read (same values as a walked function's). Absent: analysed.
    */
   analysed?: false;
+}
+
+/**
+ * What is unknown about a function rebuilt from hunks (a patch read without its tree): rules should stay silent
+ * when the missing code could change their verdict.
+ */
+export interface PartialFunction {
+  /** File lines inside the function that the patch does not show (between two hunks joined into this function);
+   *  each is a CFG node with `gap` set. End positions are exclusive (line N column 0: up to the end of line N-1). */
+  gaps: Range[];
+  /** Name and parameters come from a definition in the hunk or a complete `@@` context line; false: the context
+   *  line was truncated and repaired, or there was none (the name is then "(hunk at line N)" or the context's). */
+  headerKnown: boolean;
+  /** The function's opening (its definition line) is in the patch; false: code before the first line shown is missing. */
+  startKnown: boolean;
+  /** The function's closing brace is in the patch; false: code after the last line shown is missing. */
+  endKnown: boolean;
 }
 
 export interface CFacts {
@@ -335,6 +363,14 @@ export interface CFacts {
   truncated: boolean;
 }
 
+/** A gap line of a reconstructed fragment: its placeholder statement(s) call `placeholder` and stand for `range`. */
+export interface FragmentGap {
+  placeholder: string;
+  range: Range;
+  /** Labels a goto of the text targets that are not in the text, placed on this gap line. */
+  labels?: string[];
+}
+
 export interface ExtractOptions {
   era: Era;
   fragment?: {
@@ -342,6 +378,14 @@ export interface ExtractOptions {
     contextLine: string;
     /** Added to every output line (e.g. the 0-based file line of the fragment's first line). Default 0. */
     firstLine?: number;
+    /** Output line of every text line (hunks joined with gap lines); overrides firstLine. */
+    lineMap?: readonly number[];
+    /** Block depth of the text's first line (1 = function body), when known from its indentation. */
+    depth?: number;
+    /** Text lines standing for code not in the patch: their placeholder statements become gap CFG nodes. */
+    gaps?: FragmentGap[];
+    /** Name for a function whose header is unknown (default "(hunk at line N)"); never the internal name. */
+    displayName?: string;
   };
   /** Inputs longer than this are not parsed (default 16 MiB characters). */
   maxChars?: number;

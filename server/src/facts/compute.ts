@@ -2,12 +2,13 @@
  * Computes InputFacts for one input: a C file, or a patch document (single patch, git diff, format-patch, mbox
  * series). Patches of a series are taken in order, each on top of the previous ones: when the tree holds the
  * file, the hunks are applied in memory and the whole pre/post file is parsed (rules see whole functions);
- * otherwise every hunk is parsed alone as a fragment around its `@@` function context.
+ * otherwise the functions are rebuilt from the hunks (consecutive hunks of one function joined, gaps marked).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
+import { extractHunkFacts, type HunkSide } from '../c/fragments';
 import { sliceToMmFunctions } from '../c/slice';
 import type { CFacts, Range } from '../c/types';
 import { eraRangeOf, findMakefileEra, resolveEra } from '../era/detect';
@@ -21,6 +22,9 @@ export interface FactsOptions {
   era?: string;
   /** Kernel tree the patched files are read from; by default the tree (Makefile with VERSION) above the patch. */
   tree?: string;
+  /** false: without a tree, every hunk is read alone (no function rebuilt from several hunks): the baseline of
+   *  bench/fragments.ts. Default true. */
+  joinHunks?: boolean;
   /** Reads a tree file; defaults to the file system. Returns undefined when absent. */
   readTreeFile?: (absPath: string) => string | undefined;
   /**
@@ -114,17 +118,19 @@ function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
   return { ...facts, functions: facts.functions.filter((f) => functionOverlaps(f.range, touched)) };
 }
 
-function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string): SideFacts {
-  const units: FactsUnit[] = [];
+function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string, join: boolean): SideFacts {
   const lines: LineOrigin[] = [];
+  const hunks: HunkSide[] = [];
   file.hunks.forEach((h, hi) => {
     const img = hunkImage(h, side);
     if (img.lines.length === 0) return;
     img.sources.forEach((dl, i) => {
       lines.push([img.fileLine(i) - 1, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     });
-    units.push({ hunk: hi, facts: extractCFacts(img.text, { era, fragment: { contextLine: h.context, firstLine: img.startLine - 1 } }) });
+    hunks.push({ hunk: hi, lines: img.lines, firstLine: img.startLine - 1, contextLine: h.context });
   });
+  // Consecutive hunks of one function are joined into one rebuilt function (c/fragments.ts).
+  const units: FactsUnit[] = extractHunkFacts(hunks, { era, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
   return { side, mode: 'fragments', note, units, lines };
 }
 
@@ -143,7 +149,7 @@ function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, sourc
   return out;
 }
 
-function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFileFacts {
+function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFileFacts {
   const isC = isCPath(file.newPath ?? file.oldPath);
   const out: PatchFileFacts = {
     oldPath: file.oldPath,
@@ -178,13 +184,13 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
     if (file.oldPath !== null) out.pre = wholeFileSide(file, 'pre', oldText ?? '', applied.oldLineSource, era);
     if (file.newPath !== null) out.post = wholeFileSide(file, 'post', applied.text, applied.newLineSource, era);
   } else {
-    if (file.oldPath !== null) out.pre = fragmentSide(file, 'pre', era, note);
-    if (file.newPath !== null) out.post = fragmentSide(file, 'post', era, note);
+    if (file.oldPath !== null) out.pre = fragmentSide(file, 'pre', era, note, join);
+    if (file.newPath !== null) out.post = fragmentSide(file, 'post', era, note, join);
   }
   return out;
 }
 
-function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFacts {
+function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFacts {
   const prefix = p.subject?.prefix;
   return {
     index,
@@ -196,7 +202,7 @@ function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRo
     author: p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : '',
     date: p.date,
     trailers: p.trailers.map((t) => ({ key: t.key, value: t.value, line: t.position.line })),
-    files: p.files.map((f) => fileFacts(f, tree, era, treeRoot)),
+    files: p.files.map((f) => fileFacts(f, tree, era, treeRoot, join)),
     line: p.range.start.line,
   };
 }
@@ -217,7 +223,7 @@ export function factsForPatchDocument(doc: PatchDocument, text: string, path: st
     documentKind: doc.kind,
     era: eraInfo(r),
     ...(treeRoot ? { tree: treeRoot } : {}),
-    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot)),
+    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot, opts.joinHunks !== false)),
     issues: doc.issues,
   };
   if (doc.cover) out.cover = { subject: doc.cover.subject?.raw ?? '', line: doc.cover.mail.range.start.line };

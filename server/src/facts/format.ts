@@ -2,7 +2,7 @@
  * Human-readable rendering of InputFacts for terminals (`mmlens facts`). Lines are 1-based here, as editors and
  * compilers print them; the JSON output keeps the 0-based positions of the facts model.
  */
-import type { ArgFact, CFacts, FunctionFacts, GupCallFact, RetryLoopFact } from '../c/types';
+import type { ArgFact, CFacts, FunctionFacts, GupCallFact, PartialFunction, Range, RetryLoopFact } from '../c/types';
 import type { CFileFacts, ChangeKind, EraInfo, InputFacts, PatchDocumentFacts, SideFacts } from './types';
 
 type LineNote = (fileLine0: number) => string;
@@ -37,7 +37,7 @@ function gupLine(g: GupCallFact): string {
 function loopLines(r: RetryLoopFact, note: LineNote, pad: string): string[] {
   const out: string[] = [];
   const head =
-    r.kind === 'label' ? `retry loop (label ${r.label ?? '?'}:)` : r.kind === 'vma-fallback' ? 'per-VMA-lock attempt, falls through once to the mmap_lock path (not a loop)' : `retry loop (${r.kind})`;
+    r.kind === 'label' ? `retry loop (label ${r.label ?? '?'}:${r.headInGap && r.gaps?.[0] ? ` somewhere in ${gapText(r.gaps[0])}, not in the patch` : ''})` : r.kind === 'vma-fallback' ? 'per-VMA-lock attempt, falls through once to the mmap_lock path (not a loop)' : `retry loop (${r.kind})`;
   out.push(`${pad}${L(r.headRange.start.line)}  ${head}${r.unreliable ? '  [unreliable region]' : ''}${note(r.headRange.start.line)}`);
   const sub = pad + '      ';
   if (r.faultCall) out.push(`${sub}fault call ${r.faultCall.callee} ${L(r.faultCall.range.start.line)}${r.faultCall.flagsExpr ? ` flags ${r.faultCall.flagsExpr}` : ''}${r.faultCall.assignedTo ? ` → ${r.faultCall.assignedTo}` : ''}`);
@@ -47,16 +47,34 @@ function loopLines(r: RetryLoopFact, note: LineNote, pad: string): string[] {
   for (const u of r.flagUpdates) out.push(`${sub}${L(u.range.start.line)} ${u.op} ${u.flags.join('|') || u.text} on ${u.variable}${u.onRetryPath ? ' (retry path)' : ''}`);
   if (r.signalChecks.length)
     out.push(`${sub}signal checks ${r.signalChecks.map((s) => `${s.viaHelper ? `${s.viaHelper}→` : ''}${s.callee}(${s.args.join(', ')}) ${L(s.range.start.line)}`).join('; ')}`);
-  else if (!r.oneShotVmaFallback) out.push(`${sub}no signal check in the loop`);
+  else if (!r.oneShotVmaFallback) out.push(`${sub}no signal check in the loop${r.gaps?.length ? "'s lines in the patch" : ''}`);
+  if (r.gaps?.length) out.push(`${sub}code not in the patch inside the loop: ${r.gaps.map(gapText).join(', ')}`);
   for (const k of r.lockRetakes) out.push(`${sub}lock (re)taken at ${k.where}: ${k.callee} ${L(k.range.start.line)}`);
   for (const b of r.backEdges)
     out.push(`${sub}back-edge ${b.kind} ${L(b.range.start.line)}${b.guardedByRetryTest ? ' after a RETRY test' : ''}${b.guardedByAllowRetry ? ', under ALLOW_RETRY' : ''}`);
   return out;
 }
 
+/** 1-based, end exclusive at column 0 (PartialFunction.gaps). */
+function gapText(r: Range): string {
+  const last = r.end.column === 0 ? r.end.line - 1 : r.end.line;
+  return last > r.start.line ? `${L(r.start.line)}-${last + 1}` : L(r.start.line);
+}
+
+function partialText(p: PartialFunction): string {
+  const parts = [
+    ...(p.startKnown ? [] : ['start not in the patch']),
+    ...p.gaps.map((g) => `${gapText(g)} not in the patch`),
+    ...(p.endKnown ? [] : ['end not in the patch']),
+    ...(p.headerKnown ? [] : ['header incomplete']),
+  ];
+  return `  (rebuilt from hunks: ${parts.join(', ')})`;
+}
+
 function functionLines(fn: FunctionFacts, note: LineNote, pad: string): string[] {
   const out: string[] = [];
-  out.push(`${pad}${fn.name}()  ${L(fn.range.start.line)}-${L(fn.range.end.line).slice(1)}${fn.synthetic ? '  (fragment)' : ''}${fn.unreliable ? '  [contains unparseable regions]' : ''}`);
+  const name = fn.name.startsWith('(') ? fn.name : `${fn.name}()`;
+  out.push(`${pad}${name}  ${L(fn.range.start.line)}-${L(fn.range.end.line).slice(1)}${fn.partial ? partialText(fn.partial) : fn.synthetic ? '  (fragment)' : ''}${fn.unreliable ? '  [contains unparseable regions]' : ''}`);
   const p = pad + '  ';
   const rows: { line: number; text: string }[] = [];
   for (const g of fn.gupCalls) rows.push({ line: g.range.start.line, text: `gup   ${gupLine(g)}` });

@@ -36,14 +36,17 @@ export type ChangeKind = 'added' | 'removed' | 'context';
 export type LineOrigin = [number, number, ChangeKind];
 
 export interface FactsUnit {
-  /** Hunk index for fragment units; absent for a whole file. */
+  /** Hunk index for fragment units (the first of `hunks`); absent for a whole file. */
   hunk?: number;
+  /** Fragment units: every hunk joined into the unit's rebuilt function(s), in order. */
+  hunks?: number[];
   facts: CFacts;
 }
 
 export interface SideFacts {
   side: 'pre' | 'post';
-  /** whole-file: the hunks were applied to the file from the tree; fragments: each hunk parsed alone. */
+  /** whole-file: the hunks were applied to the file from the tree; fragments: functions rebuilt from the hunks
+   *  (FunctionFacts.partial says what is unknown). */
   mode: 'whole-file' | 'fragments';
   /** Why fragments were used (file not in the tree, hunk does not apply). */
   note?: string;
