@@ -73,3 +73,13 @@ describe('rule runner', () => {
     assert.equal(a.fingerprint, b.fingerprint);
   });
 });
+
+describe('inMm', () => {
+  it('is true for the core mm/ directory only, not for arch/<x>/mm/', async () => {
+    const { isUnderMm } = await import('../../server/src/rules/run');
+    assert.deepEqual(
+      ['mm/gup.c', '/src/linux/mm/gup.c', 'mm/damon/vaddr.c', 'arch/x86/mm/fault.c', '/src/linux/arch/arm64/mm/fault.c', 'drivers/gpu/drm/ttm/ttm_bo_vm.c'].map(isUnderMm),
+      [true, true, true, false, false, false],
+    );
+  });
+});

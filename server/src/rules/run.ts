@@ -49,8 +49,10 @@ export interface CheckResult {
 
 const key = (r: Range): string => `${r.start.line}:${r.start.column}-${r.end.line}:${r.end.column}`;
 
-function isUnderMm(path: string): boolean {
-  return /(?:^|\/)mm\/[^/]+$/.test(path.replace(/\\/g, '/'));
+/** The file is in the core mm/ directory (mm/gup.c, mm/damon/…), not an arch's arch/<x>/mm/. */
+export function isUnderMm(path: string): boolean {
+  const p = path.replace(/\\/g, '/');
+  return /(?:^|\/)mm\/(?:[^/]+\/)*[^/]+$/.test(p) && !/(?:^|\/)arch\/[^/]+\/mm\//.test(p);
 }
 
 /** Normalised statement text of a line (whitespace collapsed), for fingerprints. */
