@@ -3,7 +3,9 @@
  * rule file directly. Adding a rule: one file under rules/, one line here, its docs page and its tests.
  */
 import { forbiddenFlagCombination } from './rules/forbidden-flag-combination';
+import { nowaitWithoutAllowRetry } from './rules/nowait-without-allow-retry';
 import { retryClearsAllowRetry } from './rules/retry-clears-allow-retry';
+import { retryFirstCheck } from './rules/retry-first-check';
 import { retryWithoutSignalCheck } from './rules/retry-without-signal-check';
 import { retryWithoutTried } from './rules/retry-without-tried';
 import type { Rule } from './types';
@@ -13,6 +15,8 @@ export const RULES: readonly Rule[] = [
   forbiddenFlagCombination,
   retryClearsAllowRetry,
   retryWithoutSignalCheck,
+  retryFirstCheck,
+  nowaitWithoutAllowRetry,
 ];
 
 export function ruleById(id: string): Rule | undefined {
