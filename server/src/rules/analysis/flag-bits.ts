@@ -10,6 +10,7 @@
 import type { CfgNode, FunctionFacts } from '../../c/types';
 import { edgeImpliesBit, edgeImpliesNotBit } from './conditions';
 import { cfgIndex } from './graph';
+import { macroArgsMention } from './macro-args';
 
 export type Bit = 0 | 1 | 2; // 2: unknown
 
@@ -104,7 +105,7 @@ export function flagBits(fn: FunctionFacts, v: string): Map<number, BitsState[]>
     }
     const text = n.text.replace(/&&/g, ' ');
     const unseenWrite = !ups.length && n.kind !== 'cond' && asgRe.test(n.text);
-    const macro = n.calls.some((c) => /^[A-Z_][A-Z0-9_]*$/.test(c)) && mentionRe.test(n.text);
+    const macro = macroArgsMention(n.text, n.calls, mentionRe);
     if (unseenWrite || addrRe.test(text) || incRe.test(n.text) || macro) return unknown(out);
     return out;
   };
