@@ -50,12 +50,11 @@ describe(ID, () => {
   it('fix: the test becomes fault_flag_allow_retry_first() with the same flags spelling; findings go, C stays clean', () => {
     const fs = check(pos, ID, '6.1', DRIVER);
     assert.equal(fs.length, 4);
-    let out = pos;
     for (const f of fs) {
       assert.equal(f.fixes?.length, 1);
       assert.equal(f.fixes![0]!.isPreferred, true);
     }
-    out = applyEdits(pos, fs.flatMap((f) => f.fixes![0]!.edits));
+    const out = applyEdits(pos, fs.flatMap((f) => f.fixes![0]!.edits));
     assert.ok(out.includes('if (fault_flag_allow_retry_first(vmf->flags)) {'));
     assert.ok(out.includes('err == -EBUSY && (fault_flag_allow_retry_first(vmf->flags))'));
     assert.ok(out.includes('if ((fault_flag_allow_retry_first(fault_flags) && !(fault_flags & FAULT_FLAG_RETRY_NOWAIT))) {'));

@@ -93,21 +93,20 @@ export const nowaitWithoutAllowRetry: Rule = {
       if (!e) continue;
       const c = { allow: (e.names.some((n) => n === ALLOW || n === 'FAULT_FLAG_DEFAULT') ? 1 : 0) as Bit, nowait: (e.names.includes(NOWAIT) ? 1 : 0) as Bit };
       if (c.allow === 1) continue;
-      let bad: BitsState[] = [];
-      let all: BitsState[] = [];
+      let bad: BitsState[];
       if (e.variable === undefined) {
         if (c.nowait !== 1) continue;
         bad = [{ allow: 0, nowait: 1, nowaitAt: -1, allowClearAt: -1, preproc: false }];
-        all = bad;
       } else {
         if (!/^[A-Za-z_]\w*$/.test(e.variable)) continue; // a field (vmf->flags, …): written elsewhere
         if (ctx.fragment) continue; // the variable's history may lie between hunks
         if (!bitsByVar.has(e.variable)) bitsByVar.set(e.variable, flagBits(fn, e.variable));
         const states = bitsByVar.get(e.variable)?.get(f.node);
         if (!states || states.length === 0) continue;
-        all = states.map((s) => ({ ...s, nowait: (c.nowait === 1 ? 1 : s.nowait) as Bit, nowaitAt: c.nowait === 1 && s.nowait !== 1 ? -1 : s.nowaitAt }));
+        const all = states.map((s) => ({ ...s, nowait: (c.nowait === 1 ? 1 : s.nowait) as Bit, nowaitAt: c.nowait === 1 && s.nowait !== 1 ? -1 : s.nowaitAt }));
         bad = all.filter((s) => s.allow === 0 && s.nowait === 1);
         if (bad.length === 0) continue;
+        // Not only through an unresolved #if (unless every path is bad).
         if (!bad.some((s) => !s.preproc) && bad.length !== all.length) continue;
       }
       out.push(finding(fn, ctx, f, bad));
