@@ -15,6 +15,8 @@ import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-
 import { lockedNotInitialized } from './rules/locked-not-initialized';
 import { longtermWithoutPin } from './rules/longterm-without-pin';
 import { removedGupApi } from './rules/removed-gup-api';
+import { retryFirstCheck } from './rules/retry-first-check';
+import { nowaitWithoutAllowRetry } from './rules/nowait-without-allow-retry';
 import type { Rule } from './types';
 
 /** In the catalogue's order (rules.md). */
@@ -32,6 +34,8 @@ export const RULES: readonly Rule[] = [
   lockedNotInitialized,
   longtermWithoutPin,
   removedGupApi,
+  retryFirstCheck,
+  nowaitWithoutAllowRetry,
 ];
 
 export function ruleById(id: string): Rule | undefined {

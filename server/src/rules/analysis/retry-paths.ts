@@ -10,6 +10,7 @@
 import type { BackEdgeFact, CfgNode, FlagUpdateFact, FunctionFacts, RetryLoopFact } from '../../c/types';
 import { edgeImpliesBit, edgeImpliesNotBit } from './conditions';
 import { cfgIndex, forwardReach } from './graph';
+import { macroArgsMention } from './macro-args';
 
 export interface PathState {
   /** A RETRY-test edge (RETRY known set) was taken. */
@@ -98,7 +99,7 @@ export function retryPaths(fn: FunctionFacts, loop: RetryLoopFact): RetryPaths |
     if (n.unreliable) return mentionRe.test(n.text);
     if (addrRe.test(n.text.replace(/&&/g, ' '))) return true;
     if (!updatesAt.has(n.id) && n.kind !== 'cond' && asgRe.test(n.text)) return true;
-    return n.calls.some((c) => /^[A-Z_][A-Z0-9_]*$/.test(c)) && mentionRe.test(n.text);
+    return macroArgsMention(n.text, n.calls, mentionRe);
   };
 
   const apply = (s: PathState, n: CfgNode): PathState => {
