@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareEra, formatEra } from '../../common/era';
 import { checkCText } from '../../server/src/rules/check-c';
+import { isUnderMm } from '../../server/src/rules/run';
 import { erasBetween } from '../../server/src/rules/eras';
 import type { Rule } from '../../server/src/rules/types';
 
@@ -75,8 +76,7 @@ describe('rule runner', () => {
 });
 
 describe('inMm', () => {
-  it('is true for the core mm/ directory only, not for arch/<x>/mm/', async () => {
-    const { isUnderMm } = await import('../../server/src/rules/run');
+  it('is true for the core mm/ directory only, not for arch/<x>/mm/', () => {
     assert.deepEqual(
       ['mm/gup.c', '/src/linux/mm/gup.c', 'mm/damon/vaddr.c', 'arch/x86/mm/fault.c', '/src/linux/arch/arm64/mm/fault.c', 'drivers/gpu/drm/ttm/ttm_bo_vm.c'].map(isUnderMm),
       [true, true, true, false, false, false],
