@@ -8,6 +8,7 @@ import { unconditionalUnlockAfterLockedGup } from './rules/unconditional-unlock-
 import { lockedNotInitialized } from './rules/locked-not-initialized';
 import { vmaUsedAfterUnlock } from './rules/vma-used-after-unlock';
 import { completedNotHandled } from './rules/completed-not-handled';
+import { nowaitRetryLockLeak } from './rules/nowait-retry-lock-leak';
 
 export const RULES: readonly Rule[] = [
   unlockAfterRetry,
@@ -15,6 +16,7 @@ export const RULES: readonly Rule[] = [
   vmaUsedAfterUnlock,
   unconditionalUnlockAfterLockedGup,
   lockedNotInitialized,
+  nowaitRetryLockLeak,
 ];
 
 export function ruleById(id: string): Rule | undefined {
