@@ -231,7 +231,12 @@ export class FunctionExtractor {
     this.byTs = b.byTs;
     // Statements sharing a line with an unparseable one are suspect too (a macro split the line into pieces).
     const bad = new Set<number>();
-    for (const n of this.cfg.nodes) if (n.unreliable) for (let l = n.range.start.line; l <= n.range.end.line; l++) bad.add(l);
+    // Counted by span, not by `l++ <= end`: past 2^53 a line number no longer advances when incremented.
+    for (const n of this.cfg.nodes) {
+      if (!n.unreliable) continue;
+      const first = n.range.start.line;
+      for (let k = 0, span = n.range.end.line - first; k <= span; k++) bad.add(first + k);
+    }
     if (bad.size) {
       for (const n of this.cfg.nodes) {
         if (n.kind === 'entry' || n.kind === 'exit' || n.unreliable) continue;

@@ -94,7 +94,13 @@ class VirtualTree {
 }
 
 function functionOverlaps(r: Range, lines: Set<number>): boolean {
-  for (let l = r.start.line; l <= r.end.line; l++) if (lines.has(l)) return true;
+  // By span (an l++ loop stops advancing past 2^53); a set smaller than the range is scanned instead.
+  const span = r.end.line - r.start.line;
+  if (span >= lines.size) {
+    for (const l of lines) if (l >= r.start.line && l <= r.end.line) return true;
+    return false;
+  }
+  for (let k = 0; k <= span; k++) if (lines.has(r.start.line + k)) return true;
   return false;
 }
 
