@@ -5,8 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseEra } from '../../common/era';
 import type { CFacts } from '../../server/src/c/types';
-import { factsForCFile, factsForPatchInput, type FactsOptions } from '../../server/src/facts/compute';
-import { formatFacts } from '../../server/src/facts/format';
+import { budgetExceededIn, factsForCFile, factsForPatchInput, type FactsOptions } from '../../server/src/facts/compute';
+import { budgetText, formatFacts } from '../../server/src/facts/format';
 import type { InputFacts } from '../../server/src/facts/types';
 import { CliError, type Io } from '../io';
 import { ProgressBar } from '../progress';
@@ -37,6 +37,11 @@ function parseArgs(argv: string[]): FactsArgs {
     else if (arg === '--cfg') a.cfg = true;
     else if (arg === '--no-progress') a.progress = false;
     else if (arg === '--follow' || arg === '-L') a.followLinks = true;
+    else if (arg === '--budget-ms') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new CliError('--budget-ms takes a whole number of milliseconds (0: no budget)');
+      a.opts.budgetMs = n;
+    }
     else if (arg === '--era') {
       const v = value();
       try {
@@ -169,6 +174,12 @@ export async function runFactsCommand(argv: string[], io: Io): Promise<number> {
     if (!f) {
       totals.failed++;
       continue;
+    }
+    const over = budgetExceededIn(f);
+    if (over.length) {
+      // One problem per input: the rest of its C was not parsed either (the budget is shared).
+      io.stderr(`mmlens: ${file.path}:${over[0]!.line + 1}:1: parse-budget-exceeded: skipped: parse budget exceeded (${budgetText(over[0]!)}; --budget-ms)\n`);
+      inputErrors++;
     }
     if (f.kind === 'patch') {
       const errors = f.issues.filter((i) => i.severity === 'error');

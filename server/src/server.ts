@@ -47,6 +47,17 @@ const MAX_UNOPENED_FACTS_FILE = 64 * 1024 * 1024;
 export interface MmLensServerOptions {
   debounceMs?: number;
   timeBudgetMs?: number;
+  /** Budget in ms to parse and analyse one document's C for facts (command line `--budget-ms=N`; 0: none). */
+  budgetMs?: number;
+}
+
+/** `--budget-ms=N` (or `--budget-ms N`) on the server's command line; undefined when absent or not a whole number. */
+export function budgetFromArgv(argv: readonly string[]): number | undefined {
+  const i = argv.findIndex((a) => a === '--budget-ms' || a.startsWith('--budget-ms='));
+  if (i < 0) return undefined;
+  const raw = argv[i]!.includes('=') ? argv[i]!.slice('--budget-ms='.length) : argv[i + 1];
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 export class MmLensServer {
@@ -80,6 +91,7 @@ export class MmLensServer {
       settings: settingsFrom(hasSettings ? init : undefined, log),
       workspaceRoots: rootsOf(params.workspaceFolders ?? undefined, params.rootUri ?? undefined),
       log,
+      ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
     });
     return new MmLensServer(connection, analyzer, params.capabilities, hasSettings, opts);
   }
@@ -277,7 +289,8 @@ export function main(): void {
   const log = safeLogger(connection.console);
   process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
-  startServer(connection);
+  const budgetMs = budgetFromArgv(process.argv);
+  startServer(connection, budgetMs !== undefined ? { budgetMs } : {});
 }
 
 if (require.main === module) main();

@@ -229,13 +229,13 @@ export class CfgBuilder {
       const c = n.childForFieldName('condition') ?? n;
       const id = this.cond(c, n, into);
       const cons = n.childForFieldName('consequence');
-      const alt = n.childForFieldName('alternative');
+      const alt: SyntaxNode | null =  n.childForFieldName('alternative');
       const outT = cons ? this.stmt(cons, [{ from: id, label: 'true' }]) : [{ from: id, label: 'true' as const }];
       for (const p of outT) exits.push(p);
       let outF: Pending[] = [{ from: id, label: 'false' }];
       n = undefined;
       if (alt) {
-        const inner = alt.type === 'else_clause' ? alt.namedChildren.filter((x) => !SKIP.has(x.type)) : [alt];
+        const inner: SyntaxNode[] = alt.type === 'else_clause' ? alt.namedChildren.filter((x) => !SKIP.has(x.type)) : [alt];
         if (inner.length === 1 && inner[0]!.type === 'if_statement') {
           n = inner[0];
           into = outF;

@@ -13,7 +13,7 @@ import { findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
 import type { FileDiff, Patch, PatchDocument } from '../series/types';
 import { applyFileDiff, SOURCE_SHIFT } from './apply';
-import type { CFileFacts, EraInfo, FactsUnit, LineOrigin, PatchDocumentFacts, PatchFacts, PatchFileFacts, SideFacts } from './types';
+import type { CFileFacts, EraInfo, InputFacts, FactsUnit, LineOrigin, PatchDocumentFacts, PatchFacts, PatchFileFacts, SideFacts } from './types';
 
 export interface FactsOptions {
   /** Explicit era ("6.8"); otherwise the Makefile of the tree, hints in the text, or the newest era. */
@@ -22,6 +22,33 @@ export interface FactsOptions {
   tree?: string;
   /** Reads a tree file; defaults to the file system. Returns undefined when absent. */
   readTreeFile?: (absPath: string) => string | undefined;
+  /**
+   * Time budget in ms for parsing and analysing one input (a C file, or all the C of one patch file); past it the
+   * input's facts carry budgetExceeded. Default DEFAULT_BUDGET_MS; 0 for none.
+   */
+  budgetMs?: number;
+}
+
+/** A few seconds per file: no real kernel file comes near (the largest parse in a tree walk takes ~0.3 s). */
+export const DEFAULT_BUDGET_MS = 5000;
+
+function deadlineOf(opts: FactsOptions): { budgetMs: number; deadline: number } {
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  return { budgetMs, deadline: budgetMs > 0 ? performance.now() + budgetMs : Infinity };
+}
+
+/** Every C facts record of an input whose budget ran out (one per file, unit or side). */
+export function budgetExceededIn(f: InputFacts): { line: number; budgetMs: number; phase: 'parse' | 'analysis' }[] {
+  const out: { line: number; budgetMs: number; phase: 'parse' | 'analysis' }[] = [];
+  if (f.kind === 'c') {
+    if (f.facts.budgetExceeded) out.push({ line: 0, ...f.facts.budgetExceeded });
+    return out;
+  }
+  for (const p of f.patches)
+    for (const file of p.files)
+      for (const s of [file.pre, file.post])
+        for (const u of s?.units ?? []) if (u.facts.budgetExceeded) out.push({ line: p.line, ...u.facts.budgetExceeded });
+  return out;
 }
 
 function eraInfo(r: ReturnType<typeof resolveEra>): EraInfo {
@@ -46,7 +73,7 @@ export function factsForCFile(text: string, path: string, opts: FactsOptions = {
     const facts: CFacts = { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated: false };
     return { kind: 'c', path, era: eraInfo(r), facts, parsed: false };
   }
-  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era }), parsed: true };
+  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(text, { era: r.era, ...deadlineOf(opts) }), parsed: true };
 }
 
 const defaultReadTreeFile = (p: string): string | undefined => {
@@ -109,7 +136,14 @@ function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
   return { ...facts, functions: facts.functions.filter((f) => functionOverlaps(f.range, touched)) };
 }
 
-function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string): SideFacts {
+/** The era and the time budget every C parse of one input shares. */
+interface Budgeted {
+  era: Era;
+  budgetMs: number;
+  deadline: number;
+}
+
+function fragmentSide(file: FileDiff, side: 'pre' | 'post', b: Budgeted, note: string): SideFacts {
   const units: FactsUnit[] = [];
   const lines: LineOrigin[] = [];
   file.hunks.forEach((h, hi) => {
@@ -118,12 +152,12 @@ function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: stri
     img.sources.forEach((dl, i) => {
       lines.push([img.fileLine(i) - 1, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     });
-    units.push({ hunk: hi, facts: extractCFacts(img.text, { era, fragment: { contextLine: h.context, firstLine: img.startLine - 1 } }) });
+    units.push({ hunk: hi, facts: extractCFacts(img.text, { ...b, fragment: { contextLine: h.context, firstLine: img.startLine - 1 } }) });
   });
   return { side, mode: 'fragments', note, units, lines };
 }
 
-function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, source: Int32Array, era: Era): SideFacts {
+function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, source: Int32Array, b: Budgeted): SideFacts {
   const lines: LineOrigin[] = [];
   const touched = new Set<number>();
   for (let l = 0; l < source.length; l++) {
@@ -133,10 +167,10 @@ function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, sourc
     lines.push([l, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     touched.add(l);
   }
-  return { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
+  return { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, b), touched) }], lines };
 }
 
-function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFileFacts {
+function fileFacts(file: FileDiff, tree: VirtualTree, era: Budgeted, treeRoot: string | undefined): PatchFileFacts {
   const isC = isCPath(file.newPath ?? file.oldPath);
   const out: PatchFileFacts = {
     oldPath: file.oldPath,
@@ -177,7 +211,7 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
   return out;
 }
 
-function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined): PatchFacts {
+function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Budgeted, treeRoot: string | undefined): PatchFacts {
   const prefix = p.subject?.prefix;
   return {
     index,
@@ -204,13 +238,14 @@ export function factsForPatchDocument(doc: PatchDocument, text: string, path: st
   const treeRoot = opts.tree ? resolve(opts.tree) : treeAbove(path);
   const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text });
   const tree = new VirtualTree(treeRoot, opts.readTreeFile ?? defaultReadTreeFile);
+  const budgeted: Budgeted = { era: r.era, ...deadlineOf(opts) };
   const out: PatchDocumentFacts = {
     kind: 'patch',
     path,
     documentKind: doc.kind,
     era: eraInfo(r),
     ...(treeRoot ? { tree: treeRoot } : {}),
-    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot)),
+    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, budgeted, treeRoot)),
     issues: doc.issues,
   };
   if (doc.cover) out.cover = { subject: doc.cover.subject?.raw ?? '', line: doc.cover.mail.range.start.line };

@@ -37,6 +37,8 @@ export interface AnalyzerOptions {
   readFileText?: (path: string) => string | undefined;
   /** The patch parser (a seam for tests; defaults to parsePatchDocument). */
   parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  /** Time budget in ms to parse and analyse one document's C (facts); default DEFAULT_BUDGET_MS, 0 for none. */
+  budgetMs?: number;
 }
 
 interface CacheEntry {
@@ -116,8 +118,10 @@ export class Analyzer {
   private readonly readFileBytes: (path: string) => Uint8Array | undefined;
   private readonly readFileText: (path: string) => string | undefined;
   private readonly parsePatch: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  private readonly budgetMs: number | undefined;
 
   constructor(opts: AnalyzerOptions = {}) {
+    this.budgetMs = opts.budgetMs;
     this.settings = opts.settings ?? resolveSettings(undefined);
     this.roots = [...(opts.workspaceRoots ?? [])];
     this.log = opts.log ?? silentLogger;
@@ -328,7 +332,7 @@ export class Analyzer {
 
   private factsOptions(tree: string | undefined): FactsOptions {
     const era = this.explicitEra();
-    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}) };
+    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}), ...(this.budgetMs !== undefined ? { budgetMs: this.budgetMs } : {}) };
   }
 
   private patchFacts(e: CacheEntry) {
@@ -340,8 +344,7 @@ export class Analyzer {
   private cFacts(e: CacheEntry) {
     // The era comes from the Makefile above the file, or above a virtual path inside the workspace's kernel tree.
     const tree = e.path ? undefined : this.kernelTree(undefined);
-    const { era } = this.factsOptions(undefined);
-    return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
+    return factsForCFile(e.doc.text, this.factsPath(e, tree), this.factsOptions(undefined));
   }
 }
 
