@@ -17,6 +17,7 @@ import {
   createConnection,
   type Connection,
   type DidChangeConfigurationParams,
+  type InitializeError,
   type InitializeParams,
   type InitializeResult,
   type ServerCapabilities,
@@ -28,6 +29,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { FACTS_METHOD, type FactsParams, type FactsResult } from '../../common/protocol';
 import { SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, lensKind, settingsFrom, uriToPath } from './lsp/analyzer';
+import { validatingConnection } from './lsp/params';
 import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
 import { errorDetail, errorMessage, safeLogger, type AnalyzerDocument, type Logger } from './lsp/types';
 
@@ -115,7 +117,7 @@ export class MmLensServer {
     this.documents.onDidChangeContent((e) => this.onDidChangeContent(e));
     this.documents.onDidSave((e) => this.onDidSave(e));
     this.documents.onDidClose((e) => this.onDidClose(e));
-    this.documents.listen(connection);
+    this.documents.listen(validatingConnection(connection, this.log));
     connection.onInitialized(() => this.onInitialized());
     connection.onDidChangeConfiguration((p) => this.onDidChangeConfiguration(p));
     connection.onRequest(FactsRequest, (p, token) => this.onFacts(p, token));
@@ -274,7 +276,13 @@ export function rootsOf(folders: WorkspaceFolder[] | undefined, rootUri?: string
 
 /** Wires a connection to a new MmLensServer on `initialize` and starts listening (used by main() and by tests). */
 export function startServer(connection: Connection, opts: MmLensServerOptions = {}): void {
-  connection.onInitialize((params): InitializeResult => {
+  let initialized = false;
+  connection.onInitialize((params): InitializeResult | ResponseError<InitializeError> => {
+    // The protocol allows one initialize per session: a second one must not build a second server (it reset every
+    // open document).
+    if (initialized) return new ResponseError(ErrorCodes.InvalidRequest, 'initialize was already received: it may be sent only once per session', { retry: false });
+    if (typeof params !== 'object' || params === null) return new ResponseError(ErrorCodes.InvalidParams, 'initialize: params is not an object', { retry: false });
+    initialized = true;
     const server = MmLensServer.initialize(connection, params, opts);
     server.register(connection);
     return { capabilities: server.capabilities(), serverInfo: { name: SERVER_NAME, version: SERVER_VERSION } };
