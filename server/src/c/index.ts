@@ -266,6 +266,8 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
     },
   });
   const { fns, errors, missing } = collect(root);
+  // The mirror of a pathological tree (hundreds of thousands of operator nodes) can itself take seconds.
+  if (performance.now() > deadline) return overBudget('analysis', opts);
 
   const helpers: HelperIndex = { signalHelpers: new Map() };
   for (const f of fns) helpers.signalHelpers.set(f.name, SIGNAL_FNS_RE.test(f.body.text));
