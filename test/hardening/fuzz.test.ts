@@ -3,7 +3,10 @@
 // session with malformed JSON-RPC against the real server. No crash, no hang; the mutations are deterministic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatReport, runCampaign } from '../../bench/fuzz/campaign';
+import { factsForCFile, factsForPatchInput } from '../../server/src/facts/compute';
 import { loadCorpus, mutant, rng } from '../../bench/fuzz/mutate';
 
 test('mutants are a pure function of (seed, index)', () => {
@@ -13,6 +16,17 @@ test('mutants are a pure function of (seed, index)', () => {
   assert.notDeepEqual(mutant(corpus, 3, 1).bytes, mutant(corpus, 4, 1).bytes);
   const r = rng(42);
   assert.deepEqual([r(), r()], [rng(42)(), (() => { const q = rng(42); q(); return q(); })()]);
+});
+
+test('every input the campaign saved (test/fixtures/hardening/fuzz-found) is analysed without a throw', (t) => {
+  const dir = join(__dirname, '..', 'fixtures', 'hardening', 'fuzz-found');
+  const names = existsSync(dir) ? readdirSync(dir).sort() : [];
+  if (names.length === 0) return t.skip('no input saved by a campaign yet');
+  for (const n of names) {
+    const bytes = readFileSync(join(dir, n));
+    const f = n.endsWith('.c') ? factsForCFile(bytes.toString('utf8'), n, { budgetMs: 5000 }) : factsForPatchInput(bytes, n, { budgetMs: 5000 });
+    assert.ok(f.kind === 'c' || f.kind === 'patch', n);
+  }
 });
 
 test('fuzz slice (seed 7): no crash and no hang in-process, through the CLI and through the server', { timeout: 600_000 }, async () => {
