@@ -27,7 +27,11 @@ commands:
                         fault-retry loops, the kernel era and where it came from)
       --json              machine-readable output
       --era X.Y           analyse for this kernel era (default: Makefile of the tree, hints, newest)
+      --tree DIR          kernel tree the patched files are read from (must be a directory)
       --max-bytes N       skip files larger than N bytes when walking directories (default 10 MB)
+      --budget-ms N       time budget to parse and analyse one file (default 5000; 0: none); a file
+                          over it is skipped with a parse-budget-exceeded problem (exit 1)
+      -L, --follow        descend into symbolic links to directories (default: not; each real file is read once)
       --no-progress       no progress bar on stderr
   simulate <scenario.json|preset> [--seed N] [--svg out.svg] [--json] [--explore] [--compare other.json]
   simulate --list-presets

@@ -26,6 +26,7 @@ import {
   type ExecuteCommandParams,
   type Hover,
   type HoverParams,
+  type InitializeError,
   type InitializeParams,
   type InitializeResult,
   type ServerCapabilities,
@@ -43,6 +44,7 @@ import { hoverAt } from './lsp/hover';
 import { CancelledError, InProcessBackend, WorkerPool, defaultWorkerScript, type AnalysisBackend, type WorkerScript } from './lsp/worker-pool';
 import type { WorkerContext } from './lsp/worker-protocol';
 import { SIMULATE_METHOD, type SimulateRequestParams, type SimulateResponse } from './simulate/types';
+import { validatingConnection } from './lsp/params';
 import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
 import { errorDetail, errorMessage, safeLogger, type AnalyzerDocument, type Logger } from './lsp/types';
 
@@ -71,12 +73,23 @@ export interface MmLensServerOptions {
    * entry through tsx), `false` for this thread, or a backend (tests).
    */
   worker?: WorkerScript | false | AnalysisBackend;
+  /** Budget in ms to parse and analyse one document's C for facts (command line `--budget-ms=N`; 0: none). */
+  budgetMs?: number;
 }
 
 function makeBackend(opt: MmLensServerOptions['worker'], log: Logger): AnalysisBackend {
   if (opt && 'analyze' in opt) return opt;
   const script = opt === false ? undefined : (opt ?? defaultWorkerScript());
   return script ? new WorkerPool(script, log) : new InProcessBackend(log);
+}
+
+/** `--budget-ms=N` (or `--budget-ms N`) on the server's command line; undefined when absent or not a whole number. */
+export function budgetFromArgv(argv: readonly string[]): number | undefined {
+  const i = argv.findIndex((a) => a === '--budget-ms' || a.startsWith('--budget-ms='));
+  if (i < 0) return undefined;
+  const raw = argv[i]!.includes('=') ? argv[i]!.slice('--budget-ms='.length) : argv[i + 1];
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 export class MmLensServer {
@@ -115,6 +128,7 @@ export class MmLensServer {
       settings: settingsFrom(hasSettings ? init : undefined, log),
       workspaceRoots: rootsOf(params.workspaceFolders ?? undefined, params.rootUri ?? undefined),
       log,
+      ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
     });
     return new MmLensServer(connection, analyzer, params.capabilities, hasSettings, opts);
   }
@@ -143,7 +157,7 @@ export class MmLensServer {
     this.documents.onDidChangeContent((e) => this.onDidChangeContent(e));
     this.documents.onDidSave((e) => this.onDidSave(e));
     this.documents.onDidClose((e) => this.onDidClose(e));
-    this.documents.listen(connection);
+    this.documents.listen(validatingConnection(connection, this.log));
     connection.onInitialized(() => this.onInitialized());
     connection.onDidChangeConfiguration((p) => this.onDidChangeConfiguration(p));
     connection.onRequest(FactsRequest, (p, token) => this.onFacts(p, token));
@@ -401,7 +415,13 @@ export function rootsOf(folders: WorkspaceFolder[] | undefined, rootUri?: string
 
 /** Wires a connection to a new MmLensServer on `initialize` and starts listening (used by main() and by tests). */
 export function startServer(connection: Connection, opts: MmLensServerOptions = {}): void {
-  connection.onInitialize((params): InitializeResult => {
+  let initialized = false;
+  connection.onInitialize((params): InitializeResult | ResponseError<InitializeError> => {
+    // The protocol allows one initialize per session: a second one must not build a second server (it reset every
+    // open document).
+    if (initialized) return new ResponseError(ErrorCodes.InvalidRequest, 'initialize was already received: it may be sent only once per session', { retry: false });
+    if (typeof params !== 'object' || params === null) return new ResponseError(ErrorCodes.InvalidParams, 'initialize: params is not an object', { retry: false });
+    initialized = true;
     const server = MmLensServer.initialize(connection, params, opts);
     server.register(connection);
     return { capabilities: server.capabilities(), serverInfo: { name: SERVER_NAME, version: SERVER_VERSION } };
@@ -416,7 +436,7 @@ export function main(): void {
   const log = safeLogger(connection.console);
   process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
-  startServer(connection);
+  const budgetMs = budgetFromArgv(process.argv);
+  startServer(connection, budgetMs !== undefined ? { budgetMs } : {});
 }
 
-if (require.main === module) main();

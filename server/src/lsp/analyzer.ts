@@ -44,6 +44,8 @@ export interface AnalyzerOptions {
   readFileText?: (path: string) => string | undefined;
   /** The patch parser (a seam for tests; defaults to parsePatchDocument). */
   parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  /** Time budget in ms to parse and analyse one document's C (facts); default DEFAULT_BUDGET_MS, 0 for none. */
+  budgetMs?: number;
   /** The rules run (default: the registry); tests inject their own. */
   rules?: readonly Rule[];
   /** Findings of a patch document (default: server/src/rules/check-patch.ts). */
@@ -156,8 +158,10 @@ export class Analyzer {
   private readonly rules: readonly Rule[] | undefined;
   private readonly checkPatch: PatchChecker;
   private readonly docsRoot: string | undefined;
+  private readonly budgetMs: number | undefined;
 
   constructor(opts: AnalyzerOptions = {}) {
+    this.budgetMs = opts.budgetMs;
     this.settings = opts.settings ?? resolveSettings(undefined);
     this.roots = [...(opts.workspaceRoots ?? [])];
     this.log = opts.log ?? silentLogger;
@@ -434,7 +438,7 @@ export class Analyzer {
 
   private factsOptions(tree: string | undefined): FactsOptions {
     const era = this.explicitEra();
-    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}) };
+    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}), ...(this.budgetMs !== undefined ? { budgetMs: this.budgetMs } : {}) };
   }
 
   private patchFacts(e: CacheEntry) {
@@ -446,8 +450,7 @@ export class Analyzer {
   private cFacts(e: CacheEntry) {
     // The era comes from the Makefile above the file, or above a virtual path inside the workspace's kernel tree.
     const tree = e.path ? undefined : this.kernelTree(undefined);
-    const { era } = this.factsOptions(undefined);
-    return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
+    return factsForCFile(e.doc.text, this.factsPath(e, tree), this.factsOptions(undefined));
   }
 }
 
