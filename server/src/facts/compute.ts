@@ -32,6 +32,8 @@ export interface FactsOptions {
    * Functions without mm identifiers are then absent from the facts.
    */
   sliceMm?: boolean;
+  /** Where the tree's files come from, when not plainly the directory (e.g. "git base-commit 1a2b3c"): shown in the facts. */
+  treeNote?: string;
   /** Caches the Makefile found above each directory (whole-tree scans: one lookup per directory, not per file). */
   makefileCache?: Map<string, { era: Era; path: string } | null>;
   /**
@@ -255,7 +257,7 @@ function treeAbove(path: string): string | undefined {
 
 export function factsForPatchDocument(doc: PatchDocument, text: string, path: string, opts: FactsOptions = {}): PatchDocumentFacts {
   const treeRoot = opts.tree ? resolve(opts.tree) : treeAbove(path);
-  const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text });
+  const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text, ...(opts.makefileCache ? { makefileCache: opts.makefileCache } : {}) });
   const tree = new VirtualTree(treeRoot, opts.readTreeFile ?? defaultReadTreeFile);
   const budgeted: Budgeted = { era: r.era, ...deadlineOf(opts) };
   const out: PatchDocumentFacts = {
@@ -264,6 +266,7 @@ export function factsForPatchDocument(doc: PatchDocument, text: string, path: st
     documentKind: doc.kind,
     era: eraInfo(r),
     ...(treeRoot ? { tree: treeRoot } : {}),
+    ...(opts.treeNote ? { treeNote: opts.treeNote } : {}),
     patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, budgeted, treeRoot, opts.joinHunks !== false)),
     issues: doc.issues,
   };

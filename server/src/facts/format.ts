@@ -125,7 +125,7 @@ function patchDocLines(d: PatchDocumentFacts): string[] {
       ? `mbox series${d.series ? `, v${d.series.version}` : ''}, ${d.patches.length} patch(es)${d.cover ? ', cover letter' : ''}`
       : `${d.documentKind}, ${d.patches.length} patch(es)`;
   out.push(`${d.path}: ${what}`);
-  out.push(`  ${describeEraInfo(d.era)}${d.tree ? `; files read from ${d.tree}` : ''}`);
+  out.push(`  ${describeEraInfo(d.era)}${d.tree ? `; files read from ${d.treeNote ?? d.tree}` : d.treeNote ? `; ${d.treeNote}` : ''}`);
   if (d.series?.missing.length) out.push(`  series is missing patch(es) ${d.series.missing.join(', ')}`);
   if (d.series?.duplicates.length) out.push(`  series has duplicate patch number(s) ${d.series.duplicates.join(', ')}`);
   for (const i of d.issues) out.push(`  ${i.severity} ${i.code} at line ${i.position.line + 1}: ${i.message}`);

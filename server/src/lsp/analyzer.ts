@@ -29,6 +29,7 @@ import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
 import { cFindingDiagnostics, disabledRules, lspRange, patchFindingDiagnostics, type DiagnosticContext } from './findings';
 import { cLenses, cSymbols, patchLenses, patchSymbols, type LensAnchor } from './outline';
 import { defaultPatchChecker, type PatchChecker } from './patch-check';
+import { gitBaseFor, type GitBase } from './git-base';
 import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
 
 export type { AnalyzerDocument, LensKind, Logger } from './types';
@@ -92,6 +93,8 @@ interface CacheEntry {
   model?: DocumentModel;
   facts?: string;
   era?: EraResolution;
+  /** Patches in a git checkout: the base-commit's tree, or why the work tree (git-base.ts). */
+  gitBase?: GitBase | null;
 }
 
 const PATCH_EXTENSIONS = /\.(?:patch|diff|mbox|mbx|eml)$/i;
@@ -357,6 +360,7 @@ export class Analyzer {
     e.era = undefined;
     e.patch = undefined;
     e.parsedFromBytes = undefined;
+    e.gitBase = undefined;
   }
 
   private tooLarge(e: CacheEntry): boolean {
@@ -398,7 +402,7 @@ export class Analyzer {
       out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
     }
     const tree = this.kernelTree(e.path);
-    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), selection, ...ruleOpts });
+    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), ...this.gitBase(e, doc, tree), selection, ...ruleOpts });
     for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
     out.push(...patchFindingDiagnostics(ctx, check.findings));
     const facts: PatchDocumentFacts = check.facts;
@@ -444,7 +448,17 @@ export class Analyzer {
   private patchFacts(e: CacheEntry) {
     const tree = this.kernelTree(e.path);
     const path = this.factsPath(e, tree);
-    return factsForPatchDocument(this.parsed(e), e.doc.text, path, this.factsOptions(tree));
+    const doc = this.parsed(e);
+    return factsForPatchDocument(doc, e.doc.text, path, { ...this.factsOptions(tree), ...this.gitBase(e, doc, tree) });
+  }
+
+  /** Facts options of a patch inside a git checkout: its base-commit's tree when the repository has it (logged once per version). */
+  private gitBase(e: CacheEntry, doc: PatchDocument, tree: string | undefined): FactsOptions {
+    if (e.gitBase === undefined) {
+      e.gitBase = this.settings.kernelTree ? null : (gitBaseFor(e.path ?? tree, doc, tree) ?? null);
+      if (e.gitBase) this.log.info(`${e.path ?? e.doc.uri}: ${e.gitBase.status}`);
+    }
+    return e.gitBase?.options ?? {};
   }
 
   private cFacts(e: CacheEntry) {
