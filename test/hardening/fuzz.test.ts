@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { formatReport, runCampaign } from '../../bench/fuzz/campaign';
 import { factsForCFile, factsForPatchInput } from '../../server/src/facts/compute';
 import { loadCorpus, mutant, rng } from '../../bench/fuzz/mutate';
+import { checkCText } from '../../server/src/rules/check-c';
+import { checkPatchText } from '../../server/src/rules/check-patch';
 
 test('mutants are a pure function of (seed, index)', () => {
   const corpus = loadCorpus();
@@ -18,14 +20,21 @@ test('mutants are a pure function of (seed, index)', () => {
   assert.deepEqual([r(), r()], [rng(42)(), (() => { const q = rng(42); q(); return q(); })()]);
 });
 
-test('every input the campaign saved (test/fixtures/hardening/fuzz-found) is analysed without a throw', (t) => {
-  const dir = join(__dirname, '..', 'fixtures', 'hardening', 'fuzz-found');
-  const names = existsSync(dir) ? readdirSync(dir).sort() : [];
-  if (names.length === 0) return t.skip('no input saved by a campaign yet');
-  for (const n of names) {
-    const bytes = readFileSync(join(dir, n));
-    const f = n.endsWith('.c') ? factsForCFile(bytes.toString('utf8'), n, { budgetMs: 5000 }) : factsForPatchInput(bytes, n, { budgetMs: 5000 });
-    assert.ok(f.kind === 'c' || f.kind === 'patch', n);
+test('every hostile input kept as a regression fixture (hardening/, and what campaigns saved in fuzz-found/) is analysed and checked by every rule without a throw', () => {
+  const base = join(__dirname, '..', 'fixtures', 'hardening');
+  const found = join(base, 'fuzz-found');
+  const files = [
+    ...readdirSync(base).filter((n) => /\.(?:patch|diff|mbox|c|h)$/.test(n)).map((n) => join(base, n)),
+    ...(existsSync(found) ? readdirSync(found).sort().map((n) => join(found, n)) : []),
+  ];
+  assert.ok(files.length >= 2, 'the hunk-2p53 regression fixtures are there');
+  for (const p of files) {
+    const bytes = readFileSync(p);
+    const isC = /\.[ch]$/.test(p);
+    const f = isC ? factsForCFile(bytes.toString('utf8'), p, { budgetMs: 5000 }) : factsForPatchInput(bytes, p, { budgetMs: 5000 });
+    assert.ok(f.kind === 'c' || f.kind === 'patch', p);
+    const r = isC ? checkCText(bytes.toString('utf8'), p) : checkPatchText(bytes, p);
+    assert.deepEqual(r.internalErrors, [], p);
   }
 });
 
