@@ -35,7 +35,11 @@ export function configureInputs(files: InputFile[], flags: ConfigFlags): Effecti
       reported.add(loaded.path);
     }
     const eff = effectiveConfig(f.path, loaded?.config, flags.explicit);
-    for (const p of eff.problems) if (!reported.has(p)) problems.push(p), reported.add(p);
+    for (const p of eff.problems)
+      if (!reported.has(p)) {
+        problems.push(p);
+        reported.add(p);
+      }
     return eff;
   });
   if (problems.length) throw new CliError(`invalid configuration:\n${problems.join('\n')}`);

@@ -85,7 +85,7 @@ export function readBaseline(path: string): Baseline {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read the baseline: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`${path}: cannot read the baseline: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const r = parseBaseline(text, path);
   if (!r.baseline) throw new Error(r.problems.map(formatProblem).join('\n'));
