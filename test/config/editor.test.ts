@@ -54,10 +54,10 @@ describe('.mmlens.json in the editor', () => {
     const text = readFileSync(c, 'utf8');
     writeFileSync(c, text + '\nvoid extra(struct mm_struct *mm)\n{\n\tdown_read(&mm->mmap_sem);\n\tup_read(&mm->mmap_sem);\n}\n');
     const dim = diagnostics(c).filter((d) => d.code !== 'mmlens-config');
-    const fresh = dim.filter((d) => !d.message.startsWith('(in the baseline) '));
+    const fresh = dim.filter((d) => !String(d.message).startsWith('(in the baseline) '));
     assert.ok(fresh.length >= 1, 'the new function has findings');
     assert.ok(fresh.every((d) => d.severity !== DiagnosticSeverity.Hint && d.range.start.line > text.split('\n').length - 1));
-    const old = dim.filter((d) => d.message.startsWith('(in the baseline) '));
+    const old = dim.filter((d) => String(d.message).startsWith('(in the baseline) '));
     assert.equal(old.length, 7);
     assert.ok(old.every((d) => d.severity === DiagnosticSeverity.Hint));
     assert.equal(diagnostics(c, { baselinedFindings: 'hide' }).length, fresh.length);
