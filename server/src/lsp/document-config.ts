@@ -71,8 +71,10 @@ export class DocumentConfigs {
   private readonly loader = new ConfigLoader();
   private readonly baselines = new Map<string, { stamp: string; entries?: BaselineEntry[]; problem?: string }>();
 
-  forPath(path: string, settings: MmLensSettings): DocumentConfig {
+  /** Undefined when no .mmlens.json applies: the editor settings alone decide, as without this feature. */
+  forPath(path: string, settings: MmLensSettings): DocumentConfig | undefined {
     const loaded = this.loader.forFile(path);
+    if (!loaded) return undefined;
     const problems: string[] = [];
     if (loaded && loaded.problems.length)
       problems.push(`${loaded.path} is invalid and not applied: ${loaded.problems.map(formatProblem).join('; ')}`);
