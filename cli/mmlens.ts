@@ -8,6 +8,7 @@
  */
 import { CliError, type Io, processIo } from './io';
 import { runCheckCommand } from './commands/check';
+import { runConfigCommand } from './commands/config';
 import { runFactsCommand } from './commands/facts';
 import { runRulesCommand } from './commands/rules';
 import { runSimulateCommand } from './commands/simulate';
@@ -21,6 +22,7 @@ commands:
   check <file|dir>...   check C files, patches and series against the rule catalogue
                         (mmlens check --help for the options: --format text|json|sarif, --tree, --era, …)
   rules [--json]        list the rule catalogue
+  config --explain F    the effective .mmlens.json configuration of a file, with where each value came from
   lsp --stdio           start the language server (any LSP client: Neovim, Helix, Emacs…); also --node-ipc, --socket=N
   facts <file|dir>...   print the kernel facts of C files, patches and patch series
                         (GUP call sites with argument roles, mmap lock operations, fault calls,
@@ -47,6 +49,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runCheckCommand(rest, io, VERSION);
       case 'rules':
         return runRulesCommand(rest, io);
+      case 'config':
+        return runConfigCommand(rest, io);
       case 'facts':
         return await runFactsCommand(rest, io);
       case 'lsp':

@@ -40,6 +40,7 @@ import { SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, lensKind, settingsFrom, uriToPath, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
 import { findDocsRoot } from './lsp/findings';
+import { configDiagnostics, isConfigUri } from './lsp/document-config';
 import { hoverAt } from './lsp/hover';
 import { CancelledError, InProcessBackend, WorkerPool, defaultWorkerScript, type AnalysisBackend, type WorkerScript } from './lsp/worker-pool';
 import type { WorkerContext } from './lsp/worker-protocol';
@@ -102,6 +103,8 @@ export class MmLensServer {
   /** The last published model per document (answers code actions, hovers, symbols and lenses). */
   private readonly models = new Map<string, DocumentModel>();
   private readonly docsRoot = findDocsRoot(__dirname);
+  /** Bumped on each save of a .mmlens.json (open documents are re-analysed under it). */
+  private configStamp = 0;
 
   private constructor(
     private readonly connection: Connection,
@@ -195,12 +198,22 @@ export class MmLensServer {
 
   private onDidChangeContent(e: TextDocumentChangeEvent<TextDocument>): void {
     const uri = e.document.uri;
+    if (isConfigUri(uri)) {
+      this.justOpened.delete(uri);
+      this.publishConfigDiagnostics(e.document);
+      return;
+    }
     this.analyzer.update(toAnalyzerDocument(e.document));
     if (this.justOpened.delete(uri)) this.scheduler.schedule(uri, 0);
     else if (this.analyzer.getSettings().run === 'onType') this.scheduler.schedule(uri);
   }
 
   private onDidSave(e: TextDocumentChangeEvent<TextDocument>): void {
+    if (isConfigUri(e.document.uri)) {
+      this.configStamp++;
+      this.reanalyzeAll();
+      return;
+    }
     if (this.analyzer.getSettings().run === 'onSave') this.scheduler.schedule(e.document.uri, 0);
   }
 
@@ -331,7 +344,7 @@ export class MmLensServer {
   }
 
   private workerContext(): WorkerContext {
-    return { settings: this.analyzer.getSettings(), roots: [...this.analyzer.getWorkspaceRoots()], docsRoot: this.docsRoot };
+    return { settings: this.analyzer.getSettings(), roots: [...this.analyzer.getWorkspaceRoots()], docsRoot: this.docsRoot, configStamp: this.configStamp };
   }
 
   // ── work ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -343,6 +356,7 @@ export class MmLensServer {
   private async analyzeAndPublish(uri: string): Promise<void> {
     const document = this.documents.get(uri);
     if (!document) return;
+    if (isConfigUri(uri)) return this.publishConfigDiagnostics(document);
     const version = document.version;
     let model: DocumentModel;
     try {
@@ -358,6 +372,12 @@ export class MmLensServer {
     void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
       this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
     });
+  }
+
+  /** A .mmlens.json document: each problem at its key or value (the buffer, saved or not). */
+  private publishConfigDiagnostics(document: TextDocument): void {
+    const path = uriToPath(document.uri) ?? document.uri;
+    void this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: configDiagnostics(document.getText(), path) }).catch(() => {});
   }
 
   private reanalyzeAll(): void {

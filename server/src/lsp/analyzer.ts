@@ -22,6 +22,9 @@ import {
   tooLargeDiagnostic,
 } from './diagnostics';
 import { PositionMapper } from './positions';
+import { matchFile } from '../config/baseline';
+import { DocumentConfigs, configProblemDiagnostic, type DocumentConfig } from './document-config';
+import type { Finding } from '../rules/types';
 import { checkCText } from '../rules/check-c';
 import type { Rule } from '../rules/types';
 import type { CFacts } from '../c/types';
@@ -162,6 +165,7 @@ export class Analyzer {
   private readonly checkPatch: PatchChecker;
   private readonly docsRoot: string | undefined;
   private readonly budgetMs: number | undefined;
+  private readonly configs = new DocumentConfigs();
 
   constructor(opts: AnalyzerOptions = {}) {
     this.budgetMs = opts.budgetMs;
@@ -379,16 +383,31 @@ export class Analyzer {
       model.diagnostics = [tooLargeDiagnostic(e.byteLength, this.settings.maxFileSize, positions.firstLine())];
       return model;
     }
-    const ctx: DiagnosticContext = { uri: e.doc.uri, settings: this.settings, docsRoot: this.docsRoot };
-    const selection = { disable: disabledRules(this.settings) };
+    // .mmlens.json above the file (editor settings win over it) and its baseline.
+    const conf: DocumentConfig | undefined = e.path ? this.configs.forPath(e.path, this.settings) : undefined;
+    const eff = conf?.effective;
+    const ctx: DiagnosticContext = {
+      uri: e.doc.uri,
+      settings: this.settings,
+      docsRoot: this.docsRoot,
+      ...(eff ? { level: (rule: string, fn: string) => (eff.skipped ? 'off' : eff.levelOf(rule, fn).value) } : {}),
+    };
+    const selection = eff ? (eff.skipped ? { only: [] } : eff.selection) : { disable: disabledRules(this.settings) };
+    const confDiagnostics = conf?.problems.length ? [configProblemDiagnostic(conf.problems)] : [];
+    const baselined = (findings: (Finding & { status?: string; file?: string })[]): Set<Finding> => {
+      if (!conf?.baseline) return new Set();
+      const candidates = findings.filter((f) => f.status !== 'fixed');
+      const m = matchFile(candidates, conf.baseline, (f) => f.file);
+      return new Set(candidates.filter((_f, k) => m.baselined[k]));
+    };
     const ruleOpts = this.rules ? { rules: this.rules } : {};
     if (e.kind === 'c') {
       const tree = e.path ? undefined : this.kernelTree(undefined);
-      const era = this.explicitEra();
+      const era = eff ? eff.era.value : this.explicitEra();
       const check = checkCText(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
       for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
       model.era = check.facts.era.era;
-      model.diagnostics = cFindingDiagnostics(ctx, check.findings);
+      model.diagnostics = [...confDiagnostics, ...cFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings)];
       model.symbols = cSymbols(check.facts.facts);
       model.lenses = cLenses(check.facts.facts);
       model.gupSites = gupSites(check.facts.facts);
@@ -401,10 +420,17 @@ export class Analyzer {
       const at = positions.positionAt(fffd);
       out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
     }
-    const tree = this.kernelTree(e.path);
-    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), ...this.gitBase(e, doc, tree), selection, ...ruleOpts });
+    const tree = eff?.kernelTree.value ? resolve(eff.kernelTree.value) : this.kernelTree(e.path);
+    const era = eff ? eff.era.value : this.explicitEra();
+    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), {
+      ...this.factsOptions(tree),
+      ...(era ? { era } : {}),
+      ...this.gitBase(e, doc, tree),
+      selection,
+      ...ruleOpts,
+    });
     for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
-    out.push(...patchFindingDiagnostics(ctx, check.findings));
+    out.push(...confDiagnostics, ...patchFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings));
     const facts: PatchDocumentFacts = check.facts;
     model.era = facts.era.era;
     model.diagnostics = out;
