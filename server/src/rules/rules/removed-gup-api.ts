@@ -119,8 +119,11 @@ function gupFinding(g: GupCallFact, ctx: RuleContext): RuleFinding | undefined {
     }
     return { range: g.calleeRange, message, related: [], ...(fixes.length ? { fixes } : {}) };
   }
-  if (g.arityMismatch) {
-    const sig = gupSignatureFor(g.callee, era)!;
+  // The fact's mismatch is against the era the facts were extracted for (the document's representative era); the
+  // runner asks for every era of a hint range, and in an era whose signature has this arity the call builds.
+  const sigHere = gupSignatureFor(g.callee, era);
+  if (g.arityMismatch && !(sigHere && sigHere.roles.length === g.arityMismatch.actual)) {
+    const sig = sigHere!;
     const other = g.arityMismatch.matchingEras.map((r) => (r.from && r.to ? `${r.from}–${r.to}` : r.from ? `≥${r.from}` : `≤${r.to}`)).join(', ');
     let message = `${g.callee} takes ${sig.roles.length} arguments in ${E} ${roleList(sig.roles)}, this call passes ${g.arityMismatch.actual}${other ? ` (the ${other} form)` : ''}: this does not build`;
     const vmas = argByRole(g, 'vmas');
