@@ -16,7 +16,9 @@ const HINT_URI = 'file:///nonexistent-mmlens-docinfo/hint.c';
 
 function recordInfo(client: TestClient): DocumentInfoParams[] {
   const seen: DocumentInfoParams[] = [];
-  client.connection.onNotification(DOCUMENT_INFO_METHOD, (p: DocumentInfoParams) => seen.push(p));
+  client.connection.onNotification(DOCUMENT_INFO_METHOD, (p: DocumentInfoParams) => {
+    seen.push(p);
+  });
   return seen;
 }
 
