@@ -13,6 +13,8 @@ export function isAnalysedLanguage(languageId: string): languageId is AnalysedLa
 }
 
 export const COMMAND_SHOW_FACTS = 'kernelMmLens.showFacts';
+/** The era picker behind the status bar item (client/src/era-status.ts). */
+export const COMMAND_SET_ERA = 'kernelMmLens.setEra';
 
 /**
  * `mmLens/facts` — client → server request. Params follow the LSP convention of a TextDocumentIdentifier; the server

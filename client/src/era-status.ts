@@ -5,11 +5,10 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient, StaticFeature } from 'vscode-languageclient/node';
-import { DOCUMENT_INFO_METHOD, isAnalysedLanguage, type DocumentInfoParams } from '../../common/protocol';
+import { COMMAND_SET_ERA, DOCUMENT_INFO_METHOD, isAnalysedLanguage, type DocumentInfoParams } from '../../common/protocol';
 import { TYPE_ERA_LABEL, eraPickItems, eraStatusText, eraStatusTooltip, validateTypedEra, type EraPickItem } from '../../common/era-status';
 import { SETTINGS_SECTION } from '../../common/settings';
 
-export const COMMAND_SET_ERA = 'kernelMmLens.setEra';
 export const ERA_STATUS_ID = 'kernelMmLens.era';
 
 /** Opts the client in to mmLens/documentInfo (the server sends it only to clients that say so). */
