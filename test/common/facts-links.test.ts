@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { factsLinks, type FactsLink } from '../../common/facts-links';
 import { Analyzer } from '../../server/src/lsp/analyzer';
+import { resolveSettings } from '../../common/settings';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -14,7 +15,7 @@ const SERIES = join(ROOT, 'samples', 'series', 'gup-unlocked-v2.mbox');
 const TREE = join(ROOT, 'samples', 'tree');
 
 function factsOf(path: string, languageId: string, kernelTree = ''): string {
-  const a = new Analyzer({ settings: { kernelTree } });
+  const a = new Analyzer({ settings: resolveSettings({ kernelTree }) });
   const uri = pathToFileURL(path).href;
   a.update({ uri, languageId, text: readFileSync(path, 'utf8'), version: 1 });
   return a.factsText(uri);
