@@ -101,6 +101,8 @@ async function showFacts(uri: vscode.Uri | undefined, docs: FactsDocuments, clie
     docs.set(factsUri, factsText(result));
     const shown = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(factsUri), {
       preview: false,
+      // Beside the file, so the links open into the file's group and the facts stay in view.
+      viewColumn: vscode.ViewColumn.Beside,
       selection: new vscode.Range(0, 0, 0, 0),
     });
     shown.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
