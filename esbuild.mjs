@@ -20,7 +20,7 @@ const entries = [
   { entryPoints: ['cli/mmlens.ts'], outfile: 'dist/mmlens.js' },
   // Worker threads of `mmlens check` (cli/check/pool.ts loads it next to dist/mmlens.js).
   { entryPoints: ['cli/check/worker-entry.ts'], outfile: 'dist/check-worker.js' },
-  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 

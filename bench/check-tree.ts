@@ -11,8 +11,8 @@
  * percent of which call GUP, take the mmap lock or handle faults (correct and defective shapes). The bundled CLI
  * (dist/mmlens.js, run `npm run build` first) is timed as a user runs it. Prints figures only.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -123,6 +123,23 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
+/** CPU seconds (user, sys) of a child, through GNU time when installed (the machine may be shared and loaded). */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+interface Cpu {
+  user: number;
+  sys: number;
+}
+function timedSpawn(cmd: string, args: string[], opts: Parameters<typeof spawnSync>[2] & { timeout?: number }): { r: ReturnType<typeof spawnSync>; cpu?: Cpu } {
+  if (!GNU_TIME) return { r: spawnSync(cmd, args, opts) };
+  const out = join(tmpdir(), `mmlens-bench-time-${process.pid}.txt`);
+  const r = spawnSync(GNU_TIME, ['-f', '%U %S', '-o', out, cmd, ...args], opts);
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(existsSync(out) ? readFileSync(out, 'utf8') : '');
+  rmSync(out, { force: true });
+  return m ? { r, cpu: { user: Number(m[1]), sys: Number(m[2]) } } : { r };
+}
+const cpuText = (c: Cpu | undefined): string => (c ? `cpu ${(c.user + c.sys).toFixed(2)} s (user ${c.user.toFixed(2)} + sys ${c.sys.toFixed(2)})` : 'cpu n/a');
+const cpuSum = (c: Cpu | undefined): number => (c ? c.user + c.sys : NaN);
+
 const IDENTS =
   'get_user_pages\\w*|__get_user_pages\\w*|get_user_page_vma_remote|pin_user_pages\\w*|fixup_user_fault|mmap_sem|mmap_lock|mmap_(read|write)_\\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|handle_mm_fault|VM_FAULT_RETRY|VM_FAULT_COMPLETED|FAULT_FLAG_\\w+';
 
@@ -140,19 +157,23 @@ console.log(`machine: ${cpus().length} cores, node ${process.version}`);
 spawnSync('rg', ['-c', 'zzzz_never_zzzz', dir], { stdio: 'ignore' });
 
 let rgFiles = 0;
+let rgCpu: Cpu | undefined;
 const rg = time(() => {
-  const r = spawnSync('rg', ['-l', '-t', 'c', '-e', `\\b(${IDENTS})\\b`, dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  rgFiles = r.stdout.split('\n').filter(Boolean).length;
+  const { r, cpu } = timedSpawn('rg', ['-l', '-t', 'c', '-e', `\\b(${IDENTS})\\b`, dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  rgCpu = cpu;
+  rgFiles = String(r.stdout).split('\n').filter(Boolean).length;
 });
-console.log(`rg -l (one pass, same identifiers):        ${rg.toFixed(2).padStart(7)} s   ${rgFiles} files match`);
+console.log(`rg -l (one pass, same identifiers):        ${rg.toFixed(2).padStart(7)} s   ${cpuText(rgCpu)}   ${rgFiles} files match`);
 
 let summary = '';
+let checkCpu: Cpu | undefined;
 const check = time(() => {
-  const r = spawnSync(process.execPath, [CLI, 'check', dir, '--format', 'json', '--no-progress', '--output', join(tmpdir(), 'mmlens-check-bench.json'), ...(JOBS ? ['--jobs', JOBS] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  summary = r.stderr.trim().split('\n').pop() ?? '';
+  const { r, cpu } = timedSpawn(process.execPath, [CLI, 'check', dir, '--format', 'json', '--no-progress', '--output', join(tmpdir(), 'mmlens-check-bench.json'), ...(JOBS ? ['--jobs', JOBS] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  checkCpu = cpu;
+  summary = String(r.stderr).trim().split('\n').pop() ?? '';
 });
-console.log(`mmlens check --format json:                ${check.toFixed(2).padStart(7)} s   ${summary.replace(/^mmlens: /, '')}`);
-console.log(`  mmlens check / rg: ${(check / rg).toFixed(2)}x`);
+console.log(`mmlens check --format json:                ${check.toFixed(2).padStart(7)} s   ${cpuText(checkCpu)}   ${summary.replace(/^mmlens: /, '')}`);
+console.log(`  mmlens check / rg: wall ${(check / rg).toFixed(2)}x, cpu ${(cpuSum(checkCpu) / cpuSum(rgCpu)).toFixed(2)}x`);
 
 if (SPATCH) {
   const which = spawnSync('sh', ['-c', 'command -v spatch'], { encoding: 'utf8' });
@@ -160,15 +181,13 @@ if (SPATCH) {
   else {
     const cocci = join(tmpdir(), 'mmlens-gup-sites.cocci');
     writeFileSync(cocci, '@@\nexpression list es;\nidentifier f =~ "^(get_user_pages|pin_user_pages|handle_mm_fault|fixup_user_fault)";\n@@\n* f(es)\n');
+    // spatch exits non-zero on some inputs; the time is what is measured.
+    let spCpu: Cpu | undefined;
     const sp = time(() => {
-      try {
-        execFileSync('spatch', ['--very-quiet', '--sp-file', cocci, '--dir', dir, '-j', '2'], { stdio: 'ignore', timeout: 3_600_000 });
-      } catch {
-        // spatch exits non-zero on some inputs; the time is what is measured.
-      }
+      spCpu = timedSpawn('spatch', ['--very-quiet', '--sp-file', cocci, '--dir', dir, '-j', '2'], { stdio: 'ignore', timeout: 3_600_000 }).cpu;
     });
-    console.log(`spatch -j 2 (GUP / fault call sites):      ${sp.toFixed(2).padStart(7)} s`);
-    console.log(`  spatch / mmlens check: ${(sp / check).toFixed(1)}x`);
+    console.log(`spatch -j 2 (GUP / fault call sites):      ${sp.toFixed(2).padStart(7)} s   ${cpuText(spCpu)}`);
+    console.log(`  spatch / mmlens check: wall ${(sp / check).toFixed(1)}x, cpu ${(cpuSum(spCpu) / cpuSum(checkCpu)).toFixed(1)}x`);
   }
 }
 if (gen) rmSync(gen.dir, { recursive: true, force: true });

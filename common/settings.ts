@@ -31,7 +31,12 @@ export interface MmLensSettings {
   showPreExisting: boolean;
   /** Kernel tree the patched files are read from (whole functions for patches); "" = the workspace's kernel tree. */
   kernelTree: string;
+  /** Findings recorded in the .mmlens.json baseline: dim (hint severity), hide, or show like the others. */
+  baselinedFindings: BaselinedFindings;
 }
+
+export type BaselinedFindings = 'dim' | 'hide' | 'show';
+export const BASELINED_FINDINGS: readonly BaselinedFindings[] = ['dim', 'hide', 'show'];
 
 /** What `kernelMmLens.rules.<id>` may say. */
 export type RuleSetting = 'off' | 'error' | 'warning' | 'information' | 'hint' | 'default';
@@ -47,6 +52,7 @@ export const DEFAULT_SETTINGS: Readonly<MmLensSettings> = Object.freeze({
   rules: Object.freeze({}) as Record<string, RuleSetting>,
   showPreExisting: false,
   kernelTree: '',
+  baselinedFindings: 'dim',
 });
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -76,6 +82,7 @@ export function resolveSettings(raw: unknown, onProblem: (message: string) => vo
     rules: {},
     showPreExisting: d.showPreExisting,
     kernelTree: d.kernelTree,
+    baselinedFindings: d.baselinedFindings,
   };
   if (raw === undefined || raw === null) return out;
   if (!isRecord(raw)) {
@@ -118,6 +125,10 @@ export function resolveSettings(raw: unknown, onProblem: (message: string) => vo
   if (raw.kernelTree !== undefined) {
     if (typeof raw.kernelTree === 'string') out.kernelTree = raw.kernelTree.trim();
     else onProblem(`${SETTINGS_SECTION}.kernelTree: ${JSON.stringify(raw.kernelTree)} is not a path`);
+  }
+  if (raw.baselinedFindings !== undefined) {
+    if (oneOf(BASELINED_FINDINGS, raw.baselinedFindings)) out.baselinedFindings = raw.baselinedFindings;
+    else onProblem(`${SETTINGS_SECTION}.baselinedFindings: ${JSON.stringify(raw.baselinedFindings)} is not one of ${BASELINED_FINDINGS.join(', ')}`);
   }
   return out;
 }

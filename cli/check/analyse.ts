@@ -9,6 +9,7 @@ import { checkCText } from '../../server/src/rules/check-c';
 import { checkPatchText } from '../../server/src/rules/check-patch';
 import type { RuleSelection } from '../../server/src/rules/run';
 import type { Finding, Rule } from '../../server/src/rules/types';
+import { commitTreeFactsOptions, type CommitTree } from '../../server/src/git/base-tree';
 import type { FileReport, ReportedFinding } from './report';
 
 export interface AnalyseOptions {
@@ -17,6 +18,8 @@ export interface AnalyseOptions {
   selection?: RuleSelection;
   /** Rules to run instead of the registry's (tests; functions do not cross worker threads: in-process only). */
   rules?: readonly Rule[];
+  /** Patches: the tree is this git commit's (files read beforehand from git: `check --git-dir`), not `tree`. */
+  commitTree?: CommitTree;
 }
 
 /** Per thread: the Makefile above each directory, looked up once. */
@@ -73,6 +76,7 @@ export function analyseFile(path: string, kind: 'c' | 'patch', opts: AnalyseOpti
     const r = checkPatchText(bytes, path, {
       ...(opts.era ? { era: opts.era } : {}),
       ...(opts.tree ? { tree: opts.tree } : {}),
+      ...(opts.commitTree ? { ...commitTreeFactsOptions(opts.commitTree), treeNote: `git commit ${opts.commitTree.commit.slice(0, 12)}` } : {}),
       ...(opts.selection ? { selection: opts.selection } : {}),
       ...(opts.rules ? { rules: opts.rules } : {}),
     });

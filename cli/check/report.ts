@@ -45,6 +45,8 @@ export interface ReportedFinding {
     fragment: boolean;
     fixedBy?: number;
     introducedBy?: number;
+    /** `check --git`: the commit (full id) the finding belongs to, and the commits that fix / introduced it. */
+    commit?: { id: string; fixedBy?: string; introducedBy?: string };
   };
 }
 

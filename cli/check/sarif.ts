@@ -9,6 +9,7 @@ import type { Range } from '../../server/src/c/types';
 import { ruleDocPath, ruleDocUrl } from '../../server/src/rules/registry';
 import type { Rule, Severity } from '../../server/src/rules/types';
 import type { FileReport } from './report';
+import { patchLabel } from './text';
 
 const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warning', information: 'note' };
 
@@ -59,16 +60,16 @@ export function toSarif(reports: FileReport[], rules: readonly Rule[], opts: { v
     for (const f of rep.findings) {
       const ri = index.get(f.rule);
       const where = f.patch
-        ? ` [patch ${f.patch.index}/${f.patch.total} "${f.patch.subject}": ${f.patch.status} in ${f.patch.file}:${f.patch.fileRange.start.line + 1}]`
+        ? ` [${patchLabel(f.patch)} "${f.patch.subject}": ${f.patch.status} in ${f.patch.file}:${f.patch.fileRange.start.line + 1}]`
         : '';
       const res: Result = {
         ruleId: f.rule,
         ...(ri !== undefined ? { ruleIndex: ri } : {}),
         level: f.patch?.status === 'fixed' ? 'note' : LEVEL[f.severity],
-        message: { text: (f.patch?.status === 'fixed' ? `Fixed by this patch: ${f.message}` : f.message) + where },
+        message: { text: (f.patch?.status === 'fixed' ? `Fixed by this ${f.patch.commit ? 'commit' : 'patch'}: ${f.message}` : f.message) + where },
         locations: [{ physicalLocation: { artifactLocation: art, region: region(f.range) } }],
         partialFingerprints: { 'mmlensFinding/v1': `${f.fingerprint}:${f.patch?.file ?? ''}` },
-        properties: { function: f.function, ...(f.patch ? { patchStatus: f.patch.status, patchIndex: f.patch.index, treeFile: f.patch.file } : {}) },
+        properties: { function: f.function, ...(f.patch ? { patchStatus: f.patch.status, patchIndex: f.patch.index, treeFile: f.patch.file, ...(f.patch.commit ? { commit: f.patch.commit.id } : {}) } : {}) },
       };
       if (f.related.length)
         res.relatedLocations = f.related.map((r, i) => ({ id: i + 1, message: { text: r.message }, physicalLocation: { artifactLocation: art, region: region(r.range) } }));

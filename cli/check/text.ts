@@ -8,17 +8,24 @@ function pos(path: string, r: { start: { line: number; column: number } }): stri
   return `${path}:${r.start.line + 1}:${r.start.column + 1}`;
 }
 
+/** "patch 2/3", or "commit 1a2b3c4d5e6f (2/3)" for `check --git`. */
+export function patchLabel(p: NonNullable<ReportedFinding['patch']>, which: 'self' | 'fixedBy' = 'self'): string {
+  const n = which === 'self' ? p.index : (p.fixedBy ?? 0);
+  const id = which === 'self' ? p.commit?.id : p.commit?.fixedBy;
+  return id ? `commit ${id.slice(0, 12)} (${n}/${p.total})` : `patch ${n}/${p.total}`;
+}
+
 export function formatFinding(path: string, f: ReportedFinding): string {
   const lines: string[] = [];
   const p = f.patch;
   if (p?.status === 'fixed') {
-    lines.push(`${pos(path, f.range)}: information: patch ${p.index}/${p.total} fixes ${f.rule} in ${p.file}:${p.fileRange.start.line + 1}: ${f.message} [${f.rule}]`);
+    lines.push(`${pos(path, f.range)}: information: ${patchLabel(p)} fixes ${f.rule} in ${p.file}:${p.fileRange.start.line + 1}: ${f.message} [${f.rule}]`);
   } else {
     lines.push(`${pos(path, f.range)}: ${f.severity}: ${f.message} [${f.rule}]`);
     if (p) {
       const where = `${p.file}:${p.fileRange.start.line + 1}:${p.fileRange.start.column + 1}`;
-      const how = p.status === 'introduced' ? `introduced by patch ${p.index}/${p.total}` : `already there before patch ${p.index}/${p.total}`;
-      const later = p.fixedBy !== undefined ? `; fixed later by patch ${p.fixedBy}/${p.total}` : '';
+      const how = p.status === 'introduced' ? `introduced by ${patchLabel(p)}` : `already there before ${patchLabel(p)}`;
+      const later = p.fixedBy !== undefined ? `; fixed later by ${patchLabel(p, 'fixedBy')}` : '';
       const frag = p.fragment ? ' (function rebuilt from the hunks: no tree)' : '';
       lines.push(`${pos(path, f.range)}: note: ${how} "${p.subject}" in ${where}${later}${frag}`);
     }

@@ -2,11 +2,11 @@
  * `mmlens facts <file|dir>...`: the facts the analysis extracts (GUP call sites with argument roles, mmap lock
  * operations, fault calls, fault-retry loops, the era), for C files, patches and series, as text or JSON.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseEra } from '../../common/era';
 import type { CFacts } from '../../server/src/c/types';
-import { factsForCFile, factsForPatchInput, type FactsOptions } from '../../server/src/facts/compute';
-import { formatFacts } from '../../server/src/facts/format';
+import { budgetExceededIn, factsForCFile, factsForPatchInput, type FactsOptions } from '../../server/src/facts/compute';
+import { budgetText, formatFacts } from '../../server/src/facts/format';
 import type { InputFacts } from '../../server/src/facts/types';
 import { CliError, type Io } from '../io';
 import { ProgressBar } from '../progress';
@@ -18,13 +18,14 @@ interface FactsArgs {
   cfg: boolean;
   progress: boolean;
   maxBytes: number;
+  followLinks: boolean;
   opts: FactsOptions;
 }
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
 function parseArgs(argv: string[]): FactsArgs {
-  const a: FactsArgs = { paths: [], json: false, cfg: false, progress: true, maxBytes: DEFAULT_MAX_BYTES, opts: {} };
+  const a: FactsArgs = { paths: [], json: false, cfg: false, progress: true, maxBytes: DEFAULT_MAX_BYTES, followLinks: false, opts: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -35,6 +36,12 @@ function parseArgs(argv: string[]): FactsArgs {
     if (arg === '--json') a.json = true;
     else if (arg === '--cfg') a.cfg = true;
     else if (arg === '--no-progress') a.progress = false;
+    else if (arg === '--follow' || arg === '-L') a.followLinks = true;
+    else if (arg === '--budget-ms') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new CliError('--budget-ms takes a whole number of milliseconds (0: no budget)');
+      a.opts.budgetMs = n;
+    }
     else if (arg === '--era') {
       const v = value();
       try {
@@ -43,7 +50,7 @@ function parseArgs(argv: string[]): FactsArgs {
         throw new CliError(`--era: ${(e as Error).message}`);
       }
       a.opts.era = v;
-    } else if (arg === '--tree') a.opts.tree = value();
+    } else if (arg === '--tree') a.opts.tree = treeDir(value());
     else if (arg === '--max-bytes') {
       const n = Number(value());
       if (!Number.isInteger(n) || n <= 0) throw new CliError('--max-bytes takes a positive whole number of bytes');
@@ -53,6 +60,31 @@ function parseArgs(argv: string[]): FactsArgs {
   }
   if (a.paths.length === 0) throw new CliError('facts: name at least one file or directory (usage: mmlens facts <file|dir>... [--json] [--era X.Y] [--tree DIR])');
   return a;
+}
+
+/** --tree must name a readable directory: a typo must not silently fall back to hunk fragments. */
+function treeDir(p: string): string {
+  let isDir: boolean;
+  try {
+    isDir = statSync(p).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`--tree ${p}: ${code === 'ENOENT' ? 'no such directory' : `cannot read (${code ?? (e as Error).message})`}`);
+  }
+  if (!isDir) throw new CliError(`--tree ${p}: not a directory (name the root of a kernel tree)`);
+  return p;
+}
+
+/** Where the first NUL byte is, as a 1-based line and column (bytes), for the binary-file message. */
+function nulPosition(bytes: Buffer): { line: number; column: number } {
+  const at = bytes.indexOf(0);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = bytes.indexOf(10); i >= 0 && i < at; i = bytes.indexOf(10, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: at - lineStart + 1 };
 }
 
 /** Keeps the functions that carry facts: a kernel tree would otherwise print every function of every file. */
@@ -113,12 +145,13 @@ function analyse(file: InputFile, opts: FactsOptions, io: Io): InputFacts | unde
   try {
     bytes = readFileSync(file.path);
   } catch (e) {
-    io.stderr(`mmlens: ${file.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    io.stderr(`mmlens: ${file.path}:1:1: unreadable: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return undefined;
   }
   if (file.kind === 'patch') return factsForPatchInput(bytes, file.path, opts);
   if (bytes.subarray(0, 8192).includes(0)) {
-    io.stderr(`mmlens: ${file.path}: binary file (NUL bytes), not C source\n`);
+    const at = nulPosition(bytes);
+    io.stderr(`mmlens: ${file.path}:${at.line}:${at.column}: binary-file: binary file (NUL byte), not C source\n`);
     return undefined;
   }
   return factsForCFile(bytes.toString('utf8'), file.path, opts);
@@ -126,7 +159,7 @@ function analyse(file: InputFile, opts: FactsOptions, io: Io): InputFacts | unde
 
 export async function runFactsCommand(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv);
-  const { files, skipped } = collectInputs(args.paths, args.maxBytes);
+  const { files, skipped } = collectInputs(args.paths, { maxBytes: args.maxBytes, followLinks: args.followLinks });
   for (const s of skipped) io.stderr(`mmlens: ${s.path}: skipped (${s.reason})\n`);
   const bar = new ProgressBar(io, files.length, args.progress && io.stderrIsTTY === true && files.length > 1);
   const totals: Totals = { files: 0, bytes: 0, gup: 0, locks: 0, faults: 0, loops: 0, failed: 0 };
@@ -142,6 +175,12 @@ export async function runFactsCommand(argv: string[], io: Io): Promise<number> {
       totals.failed++;
       continue;
     }
+    const over = budgetExceededIn(f);
+    if (over.length) {
+      // One problem per input: the rest of its C was not parsed either (the budget is shared).
+      io.stderr(`mmlens: ${file.path}:${over[0]!.line + 1}:1: parse-budget-exceeded: skipped: parse budget exceeded (${budgetText(over[0]!)}; --budget-ms)\n`);
+      inputErrors++;
+    }
     if (f.kind === 'patch') {
       const errors = f.issues.filter((i) => i.severity === 'error');
       if (errors.length) {
@@ -149,7 +188,7 @@ export async function runFactsCommand(argv: string[], io: Io): Promise<number> {
         for (const e of errors) io.stderr(`mmlens: ${file.path}:${e.position.line + 1}:${e.position.column + 1}: ${e.code}: ${e.message}\n`);
       }
       if (f.patches.length === 0 && errors.length === 0) {
-        io.stderr(`mmlens: ${file.path}: no patch found in this file\n`);
+        io.stderr(`mmlens: ${file.path}:1:1: no-patch: no patch found in this file\n`);
         inputErrors++;
       }
     }

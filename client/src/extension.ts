@@ -39,7 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: LANGUAGE_IDS.map((language) => ({ scheme: 'file', language })),
+    // .mmlens.json too: the server reports its problems at the offending key.
+    documentSelector: [...LANGUAGE_IDS.map((language) => ({ scheme: 'file', language })), { scheme: 'file', pattern: '**/.mmlens.json' }],
     synchronize: { configurationSection: SETTINGS_SECTION },
     initializationOptions: currentSettings(log),
     outputChannel: log,

@@ -26,6 +26,7 @@ import {
   type ExecuteCommandParams,
   type Hover,
   type HoverParams,
+  type InitializeError,
   type InitializeParams,
   type InitializeResult,
   type ServerCapabilities,
@@ -39,10 +40,12 @@ import { ERA_AUTO, SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, lensKind, settingsFrom, uriToPath, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
 import { findDocsRoot } from './lsp/findings';
+import { configDiagnostics, isConfigUri } from './lsp/document-config';
 import { hoverAt } from './lsp/hover';
 import { CancelledError, InProcessBackend, WorkerPool, defaultWorkerScript, type AnalysisBackend, type WorkerScript } from './lsp/worker-pool';
 import type { WorkerContext } from './lsp/worker-protocol';
 import { SIMULATE_METHOD, type SimulateRequestParams, type SimulateResponse } from './simulate/types';
+import { validatingConnection } from './lsp/params';
 import { AnalysisScheduler, DEFAULT_DEBOUNCE_MS, DEFAULT_TIME_BUDGET_MS } from './lsp/scheduler';
 import { errorDetail, errorMessage, safeLogger, type AnalyzerDocument, type Logger } from './lsp/types';
 
@@ -71,12 +74,23 @@ export interface MmLensServerOptions {
    * entry through tsx), `false` for this thread, or a backend (tests).
    */
   worker?: WorkerScript | false | AnalysisBackend;
+  /** Budget in ms to parse and analyse one document's C for facts (command line `--budget-ms=N`; 0: none). */
+  budgetMs?: number;
 }
 
 function makeBackend(opt: MmLensServerOptions['worker'], log: Logger): AnalysisBackend {
   if (opt && 'analyze' in opt) return opt;
   const script = opt === false ? undefined : (opt ?? defaultWorkerScript());
   return script ? new WorkerPool(script, log) : new InProcessBackend(log);
+}
+
+/** `--budget-ms=N` (or `--budget-ms N`) on the server's command line; undefined when absent or not a whole number. */
+export function budgetFromArgv(argv: readonly string[]): number | undefined {
+  const i = argv.findIndex((a) => a === '--budget-ms' || a.startsWith('--budget-ms='));
+  if (i < 0) return undefined;
+  const raw = argv[i]!.includes('=') ? argv[i]!.slice('--budget-ms='.length) : argv[i + 1];
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 export class MmLensServer {
@@ -89,6 +103,8 @@ export class MmLensServer {
   /** The last published model per document (answers code actions, hovers, symbols and lenses). */
   private readonly models = new Map<string, DocumentModel>();
   private readonly docsRoot = findDocsRoot(__dirname);
+  /** Bumped on each save of a .mmlens.json (open documents are re-analysed under it). */
+  private configStamp = 0;
 
   private constructor(
     private readonly connection: Connection,
@@ -115,6 +131,7 @@ export class MmLensServer {
       settings: settingsFrom(hasSettings ? init : undefined, log),
       workspaceRoots: rootsOf(params.workspaceFolders ?? undefined, params.rootUri ?? undefined),
       log,
+      ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
     });
     return new MmLensServer(connection, analyzer, params.capabilities, hasSettings, opts);
   }
@@ -143,7 +160,7 @@ export class MmLensServer {
     this.documents.onDidChangeContent((e) => this.onDidChangeContent(e));
     this.documents.onDidSave((e) => this.onDidSave(e));
     this.documents.onDidClose((e) => this.onDidClose(e));
-    this.documents.listen(connection);
+    this.documents.listen(validatingConnection(connection, this.log));
     connection.onInitialized(() => this.onInitialized());
     connection.onDidChangeConfiguration((p) => this.onDidChangeConfiguration(p));
     connection.onRequest(FactsRequest, (p, token) => this.onFacts(p, token));
@@ -191,12 +208,22 @@ export class MmLensServer {
 
   private onDidChangeContent(e: TextDocumentChangeEvent<TextDocument>): void {
     const uri = e.document.uri;
+    if (isConfigUri(uri)) {
+      this.justOpened.delete(uri);
+      this.publishConfigDiagnostics(e.document);
+      return;
+    }
     this.analyzer.update(toAnalyzerDocument(e.document));
     if (this.justOpened.delete(uri)) this.scheduler.schedule(uri, 0);
     else if (this.analyzer.getSettings().run === 'onType') this.scheduler.schedule(uri);
   }
 
   private onDidSave(e: TextDocumentChangeEvent<TextDocument>): void {
+    if (isConfigUri(e.document.uri)) {
+      this.configStamp++;
+      this.reanalyzeAll();
+      return;
+    }
     if (this.analyzer.getSettings().run === 'onSave') this.scheduler.schedule(e.document.uri, 0);
   }
 
@@ -327,7 +354,7 @@ export class MmLensServer {
   }
 
   private workerContext(): WorkerContext {
-    return { settings: this.analyzer.getSettings(), roots: [...this.analyzer.getWorkspaceRoots()], docsRoot: this.docsRoot };
+    return { settings: this.analyzer.getSettings(), roots: [...this.analyzer.getWorkspaceRoots()], docsRoot: this.docsRoot, configStamp: this.configStamp };
   }
 
   // ── work ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -339,6 +366,7 @@ export class MmLensServer {
   private async analyzeAndPublish(uri: string): Promise<void> {
     const document = this.documents.get(uri);
     if (!document) return;
+    if (isConfigUri(uri)) return this.publishConfigDiagnostics(document);
     const version = document.version;
     let model: DocumentModel;
     try {
@@ -368,6 +396,12 @@ export class MmLensServer {
     if (typeof experimental !== 'object' || experimental === null || !('mmLens' in experimental)) return false;
     const mmLens: unknown = experimental.mmLens;
     return typeof mmLens === 'object' && mmLens !== null && 'documentInfo' in mmLens && mmLens.documentInfo === true;
+  }
+
+  /** A .mmlens.json document: each problem at its key or value (the buffer, saved or not). */
+  private publishConfigDiagnostics(document: TextDocument): void {
+    const path = uriToPath(document.uri) ?? document.uri;
+    void this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: configDiagnostics(document.getText(), path) }).catch(() => {});
   }
 
   private reanalyzeAll(): void {
@@ -425,7 +459,13 @@ export function rootsOf(folders: WorkspaceFolder[] | undefined, rootUri?: string
 
 /** Wires a connection to a new MmLensServer on `initialize` and starts listening (used by main() and by tests). */
 export function startServer(connection: Connection, opts: MmLensServerOptions = {}): void {
-  connection.onInitialize((params): InitializeResult => {
+  let initialized = false;
+  connection.onInitialize((params): InitializeResult | ResponseError<InitializeError> => {
+    // The protocol allows one initialize per session: a second one must not build a second server (it reset every
+    // open document).
+    if (initialized) return new ResponseError(ErrorCodes.InvalidRequest, 'initialize was already received: it may be sent only once per session', { retry: false });
+    if (typeof params !== 'object' || params === null) return new ResponseError(ErrorCodes.InvalidParams, 'initialize: params is not an object', { retry: false });
+    initialized = true;
     const server = MmLensServer.initialize(connection, params, opts);
     server.register(connection);
     return { capabilities: server.capabilities(), serverInfo: { name: SERVER_NAME, version: SERVER_VERSION } };
@@ -440,7 +480,7 @@ export function main(): void {
   const log = safeLogger(connection.console);
   process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
-  startServer(connection);
+  const budgetMs = budgetFromArgv(process.argv);
+  startServer(connection, budgetMs !== undefined ? { budgetMs } : {});
 }
 
-if (require.main === module) main();

@@ -1,12 +1,12 @@
 // SARIF 2.1.0 output validated against the SARIF 2.1.0 JSON schema (the schema shipped in @microsoft/jest-sarif,
 // checked with the draft-04 validator it depends on), with locations, related locations, fixes and fingerprints.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyseFile } from '../../cli/check/analyse';
 import { toSarif } from '../../cli/check/sarif';
 import type { Rule } from '../../server/src/rules/types';
+import { isValid, validateSarif as validate } from './sarif-schema';
 
 const ROOT = join(__dirname, '..', '..');
 const SERIES = join(ROOT, 'samples', 'series', 'gup-unlocked-v2.mbox');
@@ -30,27 +30,6 @@ const rule: Rule = {
         fixes: [{ title: 'remove it', isPreferred: true, edits: [{ range: { start: { line: u.range.start.line, column: 0 }, end: { line: u.range.start.line + 1, column: 0 } }, newText: '' }] }],
       })),
 };
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- ajv 6 (draft-04) is only reachable through jest-sarif's own node_modules
-const Ajv6 = require(require.resolve('ajv', { paths: [dirname(require.resolve('@microsoft/jest-sarif'))] })) as new (o: object) => {
-  addMetaSchema(s: object): void;
-  validate(schema: object, data: unknown): boolean;
-  errorsText(): string;
-};
-
-function isValid(log: unknown): { ok: boolean; errors: string } {
-  const schema = JSON.parse(readFileSync(join(dirname(require.resolve('@microsoft/jest-sarif')), 'schemas', 'sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
-  const ajv = new Ajv6({ schemaId: 'id', allErrors: true, unknownFormats: 'ignore' });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the draft-04 meta-schema ships with ajv 6
-  ajv.addMetaSchema(require(require.resolve('ajv/lib/refs/json-schema-draft-04.json', { paths: [dirname(require.resolve('@microsoft/jest-sarif'))] })) as object);
-  const ok = ajv.validate(schema, log);
-  return { ok, errors: ajv.errorsText() };
-}
-
-function validate(log: unknown): void {
-  const v = isValid(log);
-  assert.ok(v.ok, v.errors);
-}
 
 describe('SARIF output', () => {
   it('validates against the SARIF 2.1.0 schema, with results, related locations, fixes, fingerprints', () => {

@@ -49,6 +49,7 @@ interface Manifest {
     commands?: { command: string; title: string; category?: string }[];
     menus?: Record<string, { command: string; when?: string }[]>;
     configuration?: { title?: string; properties?: Record<string, Setting> };
+    jsonValidation?: { fileMatch: string; url: string }[];
   };
 }
 
@@ -193,6 +194,8 @@ describe('vsce packaging (.vscodeignore)', () => {
       /^docs\/rules\/[\w-]+\.md$/,
       /^simulator\/scenarios\/[\w.-]+\.json$/,
       /^syntaxes\/[\w.-]+\.(tmLanguage|language-configuration)\.json$/,
+      // The .mmlens.json schema (contributes.jsonValidation).
+      /^schemas\/mmlens\.schema\.json$/,
       // The server's native parser (esbuild leaves it external): entry points, node types and prebuilt binaries only.
       /^node_modules\/tree-sitter\/(package\.json|index\.js|prebuilds\/[\w-]+\/tree-sitter\.node)$/,
       /^node_modules\/tree-sitter-c\/(package\.json|bindings\/node\/index\.js|src\/node-types\.json|prebuilds\/[\w-]+\/tree-sitter-c\.node)$/,
@@ -203,6 +206,7 @@ describe('vsce packaging (.vscodeignore)', () => {
     for (const l of languages.filter((x) => x.configuration)) assert.ok(files.includes(l.configuration!.replace(/^\.\//, '')));
     for (const must of ['package.json', 'client/README.md', 'LICENSE', 'media/icon.png', 'media/screenshot.png']) assert.ok(files.includes(must), must);
     assert.ok(!files.includes('README.md'), 'the developer README stays out of the package');
+    for (const v of contributes.jsonValidation ?? []) assert.ok(files.includes(v.url.replace(/^\.\//, '')), `${v.url} is packaged`);
     if (existsSync(join(ROOT, 'dist', 'extension.js'))) assert.ok(files.includes('dist/extension.js'), 'the client bundle');
     for (const native of ['node_modules/tree-sitter/prebuilds/linux-x64/tree-sitter.node', 'node_modules/tree-sitter-c/prebuilds/linux-x64/tree-sitter-c.node', 'node_modules/tree-sitter-c/src/node-types.json', 'node_modules/node-gyp-build/index.js'])
       assert.ok(files.includes(native), `${native} is packaged (dist/server.js requires it at run time)`);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SETTINGS, RUN_MODES, SETTINGS_SECTION, RULE_SETTINGS, TRACE_LEVELS, isValidEraSetting, resolveSettings } from '../../common/settings';
+import { BASELINED_FINDINGS, DEFAULT_SETTINGS, RUN_MODES, SETTINGS_SECTION, RULE_SETTINGS, TRACE_LEVELS, isValidEraSetting, resolveSettings } from '../../common/settings';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, { default?: unknown; enum?: unknown[]; pattern?: string }> } };
@@ -13,6 +13,7 @@ const props = manifest.contributes.configuration.properties;
 describe('settings: common/settings.ts and package.json agree', () => {
   test('the contributed keys are exactly the settings interface, under kernelMmLens', () => {
     assert.deepEqual(Object.keys(props).sort(), [
+      `${SETTINGS_SECTION}.baselinedFindings`,
       `${SETTINGS_SECTION}.era`,
       `${SETTINGS_SECTION}.kernelTree`,
       `${SETTINGS_SECTION}.maxFileSize`,
@@ -31,6 +32,8 @@ describe('settings: common/settings.ts and package.json agree', () => {
     assert.deepEqual(props['kernelMmLens.rules']!.default, DEFAULT_SETTINGS.rules);
     assert.equal(props['kernelMmLens.showPreExisting']!.default, DEFAULT_SETTINGS.showPreExisting);
     assert.equal(props['kernelMmLens.kernelTree']!.default, DEFAULT_SETTINGS.kernelTree);
+    assert.equal(props['kernelMmLens.baselinedFindings']!.default, DEFAULT_SETTINGS.baselinedFindings);
+    assert.deepEqual(props['kernelMmLens.baselinedFindings']!.enum, [...BASELINED_FINDINGS]);
   });
 
   test('per-rule values: the manifest enum is the shared one', () => {
@@ -71,6 +74,7 @@ describe('settings: resolveSettings', () => {
       rules: {},
       showPreExisting: false,
       kernelTree: '',
+      baselinedFindings: 'dim',
     });
     const r = resolveSettings({ rules: { 'retry-without-tried': 'error', 'gup-convertible-to-unlocked': 'off' }, showPreExisting: true, kernelTree: ' /src/linux ' });
     assert.deepEqual(r.rules, { 'retry-without-tried': 'error', 'gup-convertible-to-unlocked': 'off' });

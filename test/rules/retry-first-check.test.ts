@@ -32,11 +32,11 @@ describe(ID, () => {
     const f = check(pos, ID, '6.1', DRIVER)[1]!;
     assert.deepEqual(f.related.map((r) => [r.range.start.line + 1, r.message]), [
       [lineOf('mmap_read_unlock(vma->vm_mm);'), 'the mmap lock given up here (mmap_read_unlock)'],
-      [lineOf('mmap_read_unlock(vma->vm_mm);') + 1, 'VM_FAULT_RETRY returned: the caller takes the lock as released'],
+      [lineOf('mmap_read_unlock(vma->vm_mm);') + 2, 'VM_FAULT_RETRY returned: the caller takes the lock as released'],
     ]);
   });
 
-  it('silent on first-attempt checks, nested TRIED tests, waits that keep the lock, arch handlers, handle_userfault, rewritten copies, ERROR regions', () => {
+  it('silent on first-attempt checks, a drop-and-return that waits for nothing (SGX-like), nested TRIED tests, waits that keep the lock, arch handlers, handle_userfault, rewritten copies, ERROR regions', () => {
     const neg = fixture(`${ID}/negative.c`);
     assert.ok(extractCFacts(neg, { era: parseEra('6.1') }).parseErrors > 0, 'the fixture has an unparseable region');
     assert.deepEqual(check(neg, ID, '6.1', DRIVER), []);

@@ -42,6 +42,7 @@ const KNOWN = {
   truncation: 'after a hunk shorter than its header says (our truncated-hunk error), parse-diff keeps reading the following lines — the next file header included — as lines of that hunk; only what precedes the truncated hunk, and its header, is compared',
   'count-mismatch': 'a hunk longer than its header says (our hunk-count-mismatch error): parse-diff stops at the declared counts and drops the rest; the header is compared, the line counts of that hunk are not',
   'plain-diff-prefix': 'a diff without "diff --git" whose ---/+++ paths start with a directory other than a/ b/ (linux-orig/, linux/): we strip the first component like git apply -p1, parse-diff strips only a/ b/ (and i/ w/ c/ o/ 1/ 2/); its path must be the first component plus ours',
+  'huge-line-number': 'a hunk header whose line number or count is over 2^31−1 (our malformed-hunk-header error: the hunk is dropped, a header like -9007199254740993 cannot be a real file); parse-diff keeps it with the number rounded to the nearest double; such hunks are left out of its side',
 } as const;
 type Known = keyof typeof KNOWN;
 
@@ -96,6 +97,13 @@ function assertAgreement(name: string, input: string | Uint8Array): Known[] {
   let files = ourFiles(doc);
   let ours = ourSummary(files);
   let theirs = oracleSummary(text);
+  // huge-line-number: hunks we reject as malformed are dropped from parse-diff's side.
+  const MAX_LINE = 2 ** 31 - 1;
+  if (theirs.some((f) => f.hunks.some((h) => [h.oldStart, h.oldCount, h.newStart, h.newCount].some((n) => n > MAX_LINE)))) {
+    assert.ok(doc.issues.some((i) => i.code === 'malformed-hunk-header'), `${name}: a huge hunk header without our malformed-hunk-header error`);
+    used.add('huge-line-number');
+    theirs = theirs.map((f) => ({ ...f, hunks: f.hunks.filter((h) => ![h.oldStart, h.oldCount, h.newStart, h.newCount].some((n) => n > MAX_LINE)) }));
+  }
 
   // truncation: cut both at the first truncated hunk (its header stays).
   const fi = files.findIndex((f) => f.hunks.some((h) => !h.complete));
@@ -153,6 +161,8 @@ const FIXTURES = [...patchFixtures(join(root, 'test', 'fixtures')), ...patchFixt
 const LIMITED: Record<string, Known[]> = {
   'test/fixtures/grammar/edge-cases.mbox': ['truncation'],
   'test/fixtures/grammar/gup-unlocked-v2.mbox': ['truncation'],
+  'test/fixtures/hardening/hunk-2p53-new.patch': ['huge-line-number'],
+  'test/fixtures/hardening/hunk-2p53-old.patch': ['huge-line-number'],
   'test/fixtures/series/base64.patch': ['transfer-encoding'],
   'test/fixtures/series/count-mismatch.diff': ['count-mismatch'],
   'test/fixtures/series/format-patch-crlf.patch': ['crlf'],

@@ -30,7 +30,7 @@ export async function buildServerBundle(): Promise<ServerBundle> {
     external: ['vscode', 'tree-sitter', 'tree-sitter-c'],
   });
   await build({
-    entryPoints: [join(root, 'server', 'src', 'server.ts')],
+    entryPoints: [join(root, 'server', 'src', 'main.ts')],
     outfile: path,
     bundle: true,
     platform: 'node',

@@ -217,18 +217,35 @@ export class CfgBuilder {
     return [...outT, ...outF];
   }
 
-  private ifStmt(n: SyntaxNode, incoming: Pending[]): Pending[] {
-    const c = n.childForFieldName('condition') ?? n;
-    const id = this.cond(c, n, incoming);
-    const cons = n.childForFieldName('consequence');
-    const alt = n.childForFieldName('alternative');
-    const outT = cons ? this.stmt(cons, [{ from: id, label: 'true' }]) : [{ from: id, label: 'true' as const }];
-    let outF: Pending[] = [{ from: id, label: 'false' }];
-    if (alt) {
-      const inner = alt.type === 'else_clause' ? alt.namedChildren.filter((x) => !SKIP.has(x.type)) : [alt];
-      outF = this.seq(inner, outF);
+  /**
+   * An `else if` chain is walked in a loop, not by recursion: a chain of thousands of links (generated code, a
+   * fuzzer) would otherwise overflow the stack. Nodes, edges and the order of the exits are those of the recursion.
+   */
+  private ifStmt(first: SyntaxNode, incoming: Pending[]): Pending[] {
+    const exits: Pending[] = [];
+    let n: SyntaxNode | undefined = first;
+    let into = incoming;
+    while (n) {
+      const c = n.childForFieldName('condition') ?? n;
+      const id = this.cond(c, n, into);
+      const cons = n.childForFieldName('consequence');
+      const alt: SyntaxNode | null =  n.childForFieldName('alternative');
+      const outT = cons ? this.stmt(cons, [{ from: id, label: 'true' }]) : [{ from: id, label: 'true' as const }];
+      for (const p of outT) exits.push(p);
+      let outF: Pending[] = [{ from: id, label: 'false' }];
+      n = undefined;
+      if (alt) {
+        const inner: SyntaxNode[] = alt.type === 'else_clause' ? alt.namedChildren.filter((x) => !SKIP.has(x.type)) : [alt];
+        if (inner.length === 1 && inner[0]!.type === 'if_statement') {
+          n = inner[0];
+          into = outF;
+          continue;
+        }
+        outF = this.seq(inner, outF);
+      }
+      for (const p of outF) exits.push(p);
     }
-    return [...outT, ...outF];
+    return exits;
   }
 
   private loopBody(body: SyntaxNode | null, incoming: Pending[], frame: Breakable): Pending[] {

@@ -234,7 +234,12 @@ export class FunctionExtractor {
     this.byTs = b.byTs;
     // Statements sharing a line with an unparseable one are suspect too (a macro split the line into pieces).
     const bad = new Set<number>();
-    for (const n of this.cfg.nodes) if (n.unreliable) for (let l = n.range.start.line; l <= n.range.end.line; l++) bad.add(l);
+    // Counted by span, not by `l++ <= end`: past 2^53 a line number no longer advances when incremented.
+    for (const n of this.cfg.nodes) {
+      if (!n.unreliable) continue;
+      const first = n.range.start.line;
+      for (let k = 0, span = n.range.end.line - first; k <= span; k++) bad.add(first + k);
+    }
     if (bad.size) {
       for (const n of this.cfg.nodes) {
         if (n.kind === 'entry' || n.kind === 'exit' || n.unreliable) continue;
@@ -671,12 +676,58 @@ export class FunctionExtractor {
     return out.sort((a, b) => a.at - b.at).map((x) => x.t);
   }
 
+  /**
+   * Per fault start: what the walk from a node up to the body finds (retry / allow), by node id, and per block the
+   * start of its first sibling that exits on `!(fault & VM_FAULT_RETRY)`. The gotos / continues of one loop share
+   * their ancestors (an `else if` chain nests every link in the previous one): each ancestor is looked at once,
+   * not once per back-edge, which made long chains quadratic.
+   */
+  private readonly guardMemo = new Map<number, { up: Map<number, { retry: boolean; allow: boolean }>; exitStart: Map<number, number> }>();
+
   /** Is `n` under a RETRY test: an enclosing if mentioning it, or an earlier `if (!(fault & VM_FAULT_RETRY)) exit;`. */
   private retryGuard(n: SyntaxNode, faultStart: number): { retry: boolean; allow: boolean } {
-    let retry = false;
-    let allow = false;
-    let x: SyntaxNode = n;
-    for (let p = n.parent; p && p.id !== this.fn.body.id; x = p, p = p.parent) {
+    let memo = this.guardMemo.get(faultStart);
+    if (!memo) this.guardMemo.set(faultStart, (memo = { up: new Map(), exitStart: new Map() }));
+    const { up, exitStart } = memo;
+    /** Start of the first child of block p at or after faultStart that exits when the fault did not ask for a retry. */
+    const firstExit = (p: SyntaxNode): number => {
+      let at = exitStart.get(p.id);
+      if (at === undefined) {
+        at = Infinity;
+        for (const s of p.namedChildren) {
+          if (s.startIndex < faultStart || s.type !== 'if_statement') continue;
+          const c = s.childForFieldName('condition');
+          if (c && mentions(c.text, 'VM_FAULT_RETRY') && isNegatedTest(c.text) && exitsBranch(s)) {
+            at = s.startIndex;
+            break;
+          }
+        }
+        exitStart.set(p.id, at);
+      }
+      return at;
+    };
+    // Climb until an ancestor whose answer is known or the top; then fill the answers in on the way down.
+    const chain: SyntaxNode[] = [];
+    let above = { retry: false, allow: false };
+    for (let x: SyntaxNode = n; ; ) {
+      const known = up.get(x.id);
+      if (known) {
+        above = known;
+        break;
+      }
+      const p = x.parent;
+      if (!p || p.id === this.fn.body.id) {
+        up.set(x.id, above);
+        break;
+      }
+      chain.push(x);
+      if (p.type === 'function_definition') break;
+      x = p;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const x = chain[i]!;
+      const p = x.parent!;
+      let { retry, allow } = above;
       if (p.type === 'if_statement') {
         const c = p.childForFieldName('condition');
         if (c && c.id !== x.id) {
@@ -684,17 +735,11 @@ export class FunctionExtractor {
           if (mentions(c.text, 'FAULT_FLAG_ALLOW_RETRY')) allow = true;
         }
       }
-      if (p.type === 'compound_statement' || p.type === 'labeled_statement') {
-        for (const s of p.namedChildren) {
-          if (s.startIndex >= x.startIndex) break;
-          if (s.startIndex < faultStart || s.type !== 'if_statement') continue;
-          const c = s.childForFieldName('condition');
-          if (c && mentions(c.text, 'VM_FAULT_RETRY') && isNegatedTest(c.text) && exitsBranch(s)) retry = true;
-        }
-      }
-      if (p.type === 'function_definition') break;
+      if ((p.type === 'compound_statement' || p.type === 'labeled_statement') && firstExit(p) < x.startIndex) retry = true;
+      above = { retry, allow };
+      up.set(x.id, above);
     }
-    return { retry, allow };
+    return up.get(n.id) ?? above;
   }
 
   private firstFaultIn(from: number, to: number): FaultCallFact | undefined {

@@ -33,6 +33,9 @@ export interface HunkFactsOptions {
   era: Era;
   /** false: every hunk alone, as before reconstruction (benchmark baseline). Default true. */
   join?: boolean;
+  /** The input's shared time budget (ExtractOptions.budgetMs / deadline). */
+  budgetMs?: number;
+  deadline?: number;
 }
 
 const PLACEHOLDER = '__mmlens_gap_';
@@ -315,14 +318,16 @@ function placeMissingLabels(run: Run): void {
   });
 }
 
-function runFacts(run: Run, era: Era): FragmentUnit {
+function runFacts(run: Run, opts: HunkFactsOptions): FragmentUnit {
   placeMissingLabels(run);
   const first = run.sides[0]!;
   const text = run.text.join('\n') + '\n';
   const lineMap = [...run.lineMap, run.lastFileLine + 1];
   const name = functionHeaderFrom(first.contextLine) ? undefined : contextName(first.contextLine);
   const facts = extractCFacts(text, {
-    era,
+    era: opts.era,
+    ...(opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {}),
+    ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}),
     fragment: {
       contextLine: first.contextLine,
       firstLine: first.firstLine,
@@ -345,9 +350,9 @@ export function extractHunkFacts(sides: readonly HunkSide[], opts: HunkFactsOpti
       join(run, side);
       continue;
     }
-    if (run) units.push(runFacts(run, opts.era));
+    if (run) units.push(runFacts(run, opts));
     run = startRun(side);
   }
-  if (run) units.push(runFacts(run, opts.era));
+  if (run) units.push(runFacts(run, opts));
   return units;
 }

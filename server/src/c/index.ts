@@ -9,6 +9,7 @@ import {
   firstTopLevelDefinitionLine,
   hasCode,
   parse,
+  parseWithin,
   prepare,
   prepareTopLevel,
   PositionMapper,
@@ -49,6 +50,10 @@ const SIGNAL_FNS_RE = /\b(?:fault_signal_pending|fatal_signal_pending|__fatal_si
 
 function emptyFacts(truncated: boolean): CFacts {
   return { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated };
+}
+
+function overBudget(phase: 'parse' | 'analysis', opts: ExtractOptions): CFacts {
+  return { ...emptyFacts(false), budgetExceeded: { phase, budgetMs: opts.budgetMs ?? 0 } };
 }
 
 function functionName(def: SyntaxNode): string | undefined {
@@ -200,9 +205,12 @@ function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['
   return out;
 }
 
-export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
+export function extractCFacts(text: string, options: ExtractOptions): CFacts {
   if (typeof text !== 'string') return emptyFacts(false);
-  if (text.length > (opts.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
+  if (text.length > (options.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
+  const deadline = options.deadline ?? (options.budgetMs !== undefined && options.budgetMs > 0 ? performance.now() + options.budgetMs : Infinity);
+  const opts: ExtractOptions = { ...options, deadline };
+  if (performance.now() > deadline) return overBudget('parse', opts);
   const frag = opts.fragment;
   if (!frag) return extractPrepared(text, prepare(text), opts);
   // A fragment holding complete definitions at its top level: the definitions are read at top level (real names
@@ -222,7 +230,9 @@ export function extractCFacts(text: string, opts: ExtractOptions): CFacts {
 }
 
 function mergeFacts(a: CFacts, b: CFacts): CFacts {
+  const over = a.budgetExceeded ?? b.budgetExceeded;
   return {
+    ...(over ? { budgetExceeded: over } : {}),
     functions: [...a.functions, ...b.functions],
     unreliable: [...a.unreliable, ...b.unreliable],
     parseErrors: a.parseErrors + b.parseErrors,
@@ -236,7 +246,10 @@ function mergeFacts(a: CFacts, b: CFacts): CFacts {
 }
 
 function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CFacts {
-  const tree = parse(prep.text);
+  const deadline = opts.deadline ?? Infinity;
+  const tree = parseWithin(prep.text, deadline);
+  if (!tree) return overBudget('parse', opts);
+  let over: CFacts['budgetExceeded'];
   const map = new PositionMapper(prep, text);
   // Error-free bodies of top-level functions are not mirrored with the rest: those without mm identifiers never
   // are (unanalysed), the others one at a time just before their extraction, so each body's mirror dies young.
@@ -256,6 +269,8 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
     },
   });
   const { fns, errors, missing } = collect(root);
+  // The mirror of a pathological tree (hundreds of thousands of operator nodes) can itself take seconds.
+  if (performance.now() > deadline) return overBudget('analysis', opts);
 
   const helpers: HelperIndex = { signalHelpers: new Map(), faultHelpers: new Map() };
   for (const f of fns) {
@@ -268,6 +283,10 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
   const functions: FunctionFacts[] = [];
   const inFunction: { start: number; end: number }[] = [];
   for (const f of fns) {
+    if (performance.now() > deadline) {
+      over = { phase: 'analysis', budgetMs: opts.budgetMs ?? 0 };
+      break;
+    }
     // Nested definitions (a wrapper gone wrong) are analysed on their own; skip duplicates of the same body.
     inFunction.push({ start: f.body.startIndex, end: f.body.endIndex });
     try {
@@ -334,6 +353,7 @@ function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CF
     parseErrors: errors.length + missing.length,
     orphans,
     truncated: false,
+    ...(over ? { budgetExceeded: over } : {}),
   };
 }
 

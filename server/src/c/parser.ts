@@ -356,6 +356,31 @@ export function parse(text: string): Parser.Tree {
   return parser().parse(text);
 }
 
+/**
+ * Parses with tree-sitter's own timeout set to what is left until `deadline` (performance.now() ms); undefined when
+ * the time is up before or during the parse. The parser is reset after a timeout (it would resume the halted parse)
+ * and its timeout cleared afterwards, so other parses are unaffected.
+ */
+export function parseWithin(text: string, deadline: number): Parser.Tree | undefined {
+  if (!Number.isFinite(deadline)) return parse(text);
+  const left = deadline - performance.now();
+  if (left <= 0) return undefined;
+  const p = parser();
+  // The binding takes the timeout as an unsigned 32-bit number of microseconds (about 71 minutes at most).
+  p.setTimeoutMicros(Math.min(0xffffffff, Math.max(1, Math.ceil(left * 1000))));
+  try {
+    // The typings say Tree; on a timeout the binding returns nothing.
+    const tree = p.parse(text) as Parser.Tree | null | undefined;
+    if (!tree) {
+      p.reset();
+      return undefined;
+    }
+    return tree;
+  } finally {
+    p.setTimeoutMicros(0);
+  }
+}
+
 /** Maps parsed-text points to caller coordinates. */
 export class PositionMapper {
   private readonly lastUserLine: number;

@@ -361,6 +361,11 @@ export interface CFacts {
   orphans: { gupCalls: GupCallFact[]; lockOps: LockOpFact[]; faultCalls: FaultCallFact[] };
   /** The input was too large and was not parsed (every fact list is empty). */
   truncated: boolean;
+  /**
+   * The parse or the analysis ran past its time budget (ExtractOptions.budgetMs / deadline): the facts are those
+   * found before (none when the parse itself timed out).
+   */
+  budgetExceeded?: { phase: 'parse' | 'analysis'; budgetMs: number };
 }
 
 /** A gap line of a reconstructed fragment: its placeholder statement(s) call `placeholder` and stand for `range`. */
@@ -389,4 +394,8 @@ export interface ExtractOptions {
   };
   /** Inputs longer than this are not parsed (default 16 MiB characters). */
   maxChars?: number;
+  /** Time budget of the parse and analysis in ms (default: none); past it the result has budgetExceeded. */
+  budgetMs?: number;
+  /** Absolute deadline (performance.now() ms) shared by several calls, e.g. every unit of one patch file. */
+  deadline?: number;
 }

@@ -15,7 +15,7 @@ import { eraRangeOf, findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
 import type { FileDiff, Patch, PatchDocument } from '../series/types';
 import { applyFileDiff, SOURCE_SHIFT } from './apply';
-import type { CFileFacts, EraInfo, FactsUnit, LineOrigin, PatchDocumentFacts, PatchFacts, PatchFileFacts, SideFacts } from './types';
+import type { CFileFacts, EraInfo, InputFacts, FactsUnit, LineOrigin, PatchDocumentFacts, PatchFacts, PatchFileFacts, SideFacts } from './types';
 
 export interface FactsOptions {
   /** Explicit era ("6.8"); otherwise the Makefile of the tree, hints in the text, or the newest era. */
@@ -32,8 +32,37 @@ export interface FactsOptions {
    * Functions without mm identifiers are then absent from the facts.
    */
   sliceMm?: boolean;
+  /** Where the tree's files come from, when not plainly the directory (e.g. "git base-commit 1a2b3c"): shown in the facts. */
+  treeNote?: string;
   /** Caches the Makefile found above each directory (whole-tree scans: one lookup per directory, not per file). */
   makefileCache?: Map<string, { era: Era; path: string } | null>;
+  /**
+   * Time budget in ms for parsing and analysing one input (a C file, or all the C of one patch file); past it the
+   * input's facts carry budgetExceeded. Default DEFAULT_BUDGET_MS; 0 for none.
+   */
+  budgetMs?: number;
+}
+
+/** A few seconds per file: no real kernel file comes near (the largest parse in a tree walk takes ~0.3 s). */
+export const DEFAULT_BUDGET_MS = 5000;
+
+function deadlineOf(opts: FactsOptions): { budgetMs: number; deadline: number } {
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  return { budgetMs, deadline: budgetMs > 0 ? performance.now() + budgetMs : Infinity };
+}
+
+/** Every C facts record of an input whose budget ran out (one per file, unit or side). */
+export function budgetExceededIn(f: InputFacts): { line: number; budgetMs: number; phase: 'parse' | 'analysis' }[] {
+  const out: { line: number; budgetMs: number; phase: 'parse' | 'analysis' }[] = [];
+  if (f.kind === 'c') {
+    if (f.facts.budgetExceeded) out.push({ line: 0, ...f.facts.budgetExceeded });
+    return out;
+  }
+  for (const p of f.patches)
+    for (const file of p.files)
+      for (const s of [file.pre, file.post])
+        for (const u of s?.units ?? []) if (u.facts.budgetExceeded) out.push({ line: p.line, ...u.facts.budgetExceeded });
+  return out;
 }
 
 function eraInfo(r: ReturnType<typeof resolveEra>): EraInfo {
@@ -61,7 +90,7 @@ export function factsForCFile(text: string, path: string, opts: FactsOptions = {
     return { kind: 'c', path, era: eraInfo(r), facts, parsed: false };
   }
   const src = opts.sliceMm ? sliceToMmFunctions(text).text : text;
-  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(src, { era: r.era }), parsed: true };
+  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(src, { era: r.era, ...deadlineOf(opts) }), parsed: true };
 }
 
 const defaultReadTreeFile = (p: string): string | undefined => {
@@ -109,7 +138,13 @@ class VirtualTree {
 }
 
 function functionOverlaps(r: Range, lines: Set<number>): boolean {
-  for (let l = r.start.line; l <= r.end.line; l++) if (lines.has(l)) return true;
+  // By span (an l++ loop stops advancing past 2^53); a set smaller than the range is scanned instead.
+  const span = r.end.line - r.start.line;
+  if (span >= lines.size) {
+    for (const l of lines) if (l >= r.start.line && l <= r.end.line) return true;
+    return false;
+  }
+  for (let k = 0; k <= span; k++) if (lines.has(r.start.line + k)) return true;
   return false;
 }
 
@@ -118,7 +153,14 @@ function restrictToTouched(facts: CFacts, touched: Set<number>): CFacts {
   return { ...facts, functions: facts.functions.filter((f) => functionOverlaps(f.range, touched)) };
 }
 
-function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: string, join: boolean): SideFacts {
+/** The era and the time budget every C parse of one input shares. */
+interface Budgeted {
+  era: Era;
+  budgetMs: number;
+  deadline: number;
+}
+
+function fragmentSide(file: FileDiff, side: 'pre' | 'post', b: Budgeted, note: string, join: boolean): SideFacts {
   const lines: LineOrigin[] = [];
   const hunks: HunkSide[] = [];
   file.hunks.forEach((h, hi) => {
@@ -130,11 +172,11 @@ function fragmentSide(file: FileDiff, side: 'pre' | 'post', era: Era, note: stri
     hunks.push({ hunk: hi, lines: img.lines, firstLine: img.startLine - 1, contextLine: h.context });
   });
   // Consecutive hunks of one function are joined into one rebuilt function (c/fragments.ts).
-  const units: FactsUnit[] = extractHunkFacts(hunks, { era, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
+  const units: FactsUnit[] = extractHunkFacts(hunks, { ...b, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
   return { side, mode: 'fragments', note, units, lines };
 }
 
-function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, source: Int32Array, era: Era): SideFacts {
+function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, source: Int32Array, b: Budgeted): SideFacts {
   const lines: LineOrigin[] = [];
   const touched = new Set<number>();
   for (let l = 0; l < source.length; l++) {
@@ -144,12 +186,12 @@ function wholeFileSide(file: FileDiff, side: 'pre' | 'post', text: string, sourc
     lines.push([l, dl.position.line, dl.kind === 'context' ? 'context' : dl.kind === 'add' ? 'added' : 'removed']);
     touched.add(l);
   }
-  const out: SideFacts = { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, { era }), touched) }], lines };
+  const out: SideFacts = { side, mode: 'whole-file', units: [{ facts: restrictToTouched(extractCFacts(text, b), touched) }], lines };
   Object.defineProperty(out, 'image', { value: text, enumerable: false });
   return out;
 }
 
-function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFileFacts {
+function fileFacts(file: FileDiff, tree: VirtualTree, era: Budgeted, treeRoot: string | undefined, join: boolean): PatchFileFacts {
   const isC = isCPath(file.newPath ?? file.oldPath);
   const out: PatchFileFacts = {
     oldPath: file.oldPath,
@@ -190,7 +232,7 @@ function fileFacts(file: FileDiff, tree: VirtualTree, era: Era, treeRoot: string
   return out;
 }
 
-function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Era, treeRoot: string | undefined, join: boolean): PatchFacts {
+function patchFacts(p: Patch, index: number, tree: VirtualTree, era: Budgeted, treeRoot: string | undefined, join: boolean): PatchFacts {
   const prefix = p.subject?.prefix;
   return {
     index,
@@ -215,15 +257,17 @@ function treeAbove(path: string): string | undefined {
 
 export function factsForPatchDocument(doc: PatchDocument, text: string, path: string, opts: FactsOptions = {}): PatchDocumentFacts {
   const treeRoot = opts.tree ? resolve(opts.tree) : treeAbove(path);
-  const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text });
+  const r = resolveEra({ setting: opts.era, ...(treeRoot ? { filePath: join(treeRoot, 'Makefile') } : {}), text, ...(opts.makefileCache ? { makefileCache: opts.makefileCache } : {}) });
   const tree = new VirtualTree(treeRoot, opts.readTreeFile ?? defaultReadTreeFile);
+  const budgeted: Budgeted = { era: r.era, ...deadlineOf(opts) };
   const out: PatchDocumentFacts = {
     kind: 'patch',
     path,
     documentKind: doc.kind,
     era: eraInfo(r),
     ...(treeRoot ? { tree: treeRoot } : {}),
-    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, r.era, treeRoot, opts.joinHunks !== false)),
+    ...(opts.treeNote ? { treeNote: opts.treeNote } : {}),
+    patches: doc.patches.map((p, i) => patchFacts(p, i + 1, tree, budgeted, treeRoot, opts.joinHunks !== false)),
     issues: doc.issues,
   };
   if (doc.cover) out.cover = { subject: doc.cover.subject?.raw ?? '', line: doc.cover.mail.range.start.line };

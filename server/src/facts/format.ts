@@ -88,6 +88,11 @@ function functionLines(fn: FunctionFacts, note: LineNote, pad: string): string[]
   return out;
 }
 
+/** "the parse took over 5000 ms" / "the analysis took over …": what ran out. */
+export function budgetText(b: NonNullable<CFacts['budgetExceeded']>): string {
+  return `the ${b.phase} took over the ${b.budgetMs} ms budget of a file`;
+}
+
 function cFactsLines(facts: CFacts, note: LineNote, pad: string): string[] {
   const out: string[] = [];
   const interesting = facts.functions.filter((f) => f.gupCalls.length || f.lockOps.length || f.faultCalls.length || f.retryLoops.length);
@@ -96,6 +101,7 @@ function cFactsLines(facts: CFacts, note: LineNote, pad: string): string[] {
   const orphans = o.gupCalls.length + o.lockOps.length + o.faultCalls.length;
   if (orphans) out.push(`${pad}(${orphans} call(s) outside any parseable function, not analysed)`);
   if (facts.truncated) out.push(`${pad}(too large: not parsed)`);
+  if (facts.budgetExceeded) out.push(`${pad}(skipped: parse budget exceeded: ${budgetText(facts.budgetExceeded)})`);
   if (facts.parseErrors) out.push(`${pad}(${facts.parseErrors} unparseable region(s): facts there are marked unreliable)`);
   return out;
 }
@@ -119,7 +125,7 @@ function patchDocLines(d: PatchDocumentFacts): string[] {
       ? `mbox series${d.series ? `, v${d.series.version}` : ''}, ${d.patches.length} patch(es)${d.cover ? ', cover letter' : ''}`
       : `${d.documentKind}, ${d.patches.length} patch(es)`;
   out.push(`${d.path}: ${what}`);
-  out.push(`  ${describeEraInfo(d.era)}${d.tree ? `; files read from ${d.tree}` : ''}`);
+  out.push(`  ${describeEraInfo(d.era)}${d.tree ? `; files read from ${d.treeNote ?? d.tree}` : d.treeNote ? `; ${d.treeNote}` : ''}`);
   if (d.series?.missing.length) out.push(`  series is missing patch(es) ${d.series.missing.join(', ')}`);
   if (d.series?.duplicates.length) out.push(`  series has duplicate patch number(s) ${d.series.duplicates.join(', ')}`);
   for (const i of d.issues) out.push(`  ${i.severity} ${i.code} at line ${i.position.line + 1}: ${i.message}`);

@@ -95,6 +95,8 @@ export interface PatchDocumentFacts {
   era: EraInfo;
   /** Tree the files were read from for whole-file facts, when one was found. */
   tree?: string;
+  /** Where the tree's files were read from when not the directory itself (a git commit, or why not). */
+  treeNote?: string;
   cover?: { subject: string; line: number };
   series?: { version: number; total: number | null; missing: number[]; duplicates: number[] };
   patches: PatchFacts[];

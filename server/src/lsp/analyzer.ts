@@ -22,6 +22,9 @@ import {
   tooLargeDiagnostic,
 } from './diagnostics';
 import { PositionMapper } from './positions';
+import { matchFile } from '../config/baseline';
+import { DocumentConfigs, configProblemDiagnostic, type DocumentConfig } from './document-config';
+import type { Finding } from '../rules/types';
 import { checkCText } from '../rules/check-c';
 import type { Rule } from '../rules/types';
 import type { CFacts } from '../c/types';
@@ -29,6 +32,7 @@ import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
 import { cFindingDiagnostics, disabledRules, lspRange, patchFindingDiagnostics, type DiagnosticContext } from './findings';
 import { cLenses, cSymbols, patchLenses, patchSymbols, type LensAnchor } from './outline';
 import { defaultPatchChecker, type PatchChecker } from './patch-check';
+import { gitBaseFor, type GitBase } from './git-base';
 import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
 
 export type { AnalyzerDocument, LensKind, Logger } from './types';
@@ -44,6 +48,8 @@ export interface AnalyzerOptions {
   readFileText?: (path: string) => string | undefined;
   /** The patch parser (a seam for tests; defaults to parsePatchDocument). */
   parsePatch?: (input: string | Uint8Array, opts: ParseOptions) => PatchDocument;
+  /** Time budget in ms to parse and analyse one document's C (facts); default DEFAULT_BUDGET_MS, 0 for none. */
+  budgetMs?: number;
   /** The rules run (default: the registry); tests inject their own. */
   rules?: readonly Rule[];
   /** Findings of a patch document (default: server/src/rules/check-patch.ts). */
@@ -92,6 +98,8 @@ interface CacheEntry {
   model?: DocumentModel;
   facts?: string;
   era?: EraResolution;
+  /** Patches in a git checkout: the base-commit's tree, or why the work tree (git-base.ts). */
+  gitBase?: GitBase | null;
 }
 
 const PATCH_EXTENSIONS = /\.(?:patch|diff|mbox|mbx|eml)$/i;
@@ -158,8 +166,11 @@ export class Analyzer {
   private readonly rules: readonly Rule[] | undefined;
   private readonly checkPatch: PatchChecker;
   private readonly docsRoot: string | undefined;
+  private readonly budgetMs: number | undefined;
+  private readonly configs = new DocumentConfigs();
 
   constructor(opts: AnalyzerOptions = {}) {
+    this.budgetMs = opts.budgetMs;
     this.settings = opts.settings ?? resolveSettings(undefined);
     this.roots = [...(opts.workspaceRoots ?? [])];
     this.log = opts.log ?? silentLogger;
@@ -355,6 +366,7 @@ export class Analyzer {
     e.era = undefined;
     e.patch = undefined;
     e.parsedFromBytes = undefined;
+    e.gitBase = undefined;
   }
 
   private tooLarge(e: CacheEntry): boolean {
@@ -373,17 +385,32 @@ export class Analyzer {
       model.diagnostics = [tooLargeDiagnostic(e.byteLength, this.settings.maxFileSize, positions.firstLine())];
       return model;
     }
-    const ctx: DiagnosticContext = { uri: e.doc.uri, settings: this.settings, docsRoot: this.docsRoot };
-    const selection = { disable: disabledRules(this.settings) };
+    // .mmlens.json above the file (editor settings win over it) and its baseline.
+    const conf: DocumentConfig | undefined = e.path ? this.configs.forPath(e.path, this.settings) : undefined;
+    const eff = conf?.effective;
+    const ctx: DiagnosticContext = {
+      uri: e.doc.uri,
+      settings: this.settings,
+      docsRoot: this.docsRoot,
+      ...(eff ? { level: (rule: string, fn: string) => (eff.skipped ? 'off' : eff.levelOf(rule, fn).value) } : {}),
+    };
+    const selection = eff ? (eff.skipped ? { only: [] } : eff.selection) : { disable: disabledRules(this.settings) };
+    const confDiagnostics = conf?.problems.length ? [configProblemDiagnostic(conf.problems)] : [];
+    const baselined = (findings: (Finding & { status?: string; file?: string })[]): Set<Finding> => {
+      if (!conf?.baseline) return new Set();
+      const candidates = findings.filter((f) => f.status !== 'fixed');
+      const m = matchFile(candidates, conf.baseline, (f) => f.file);
+      return new Set(candidates.filter((_f, k) => m.baselined[k]));
+    };
     const ruleOpts = this.rules ? { rules: this.rules } : {};
     if (e.kind === 'c') {
       const tree = e.path ? undefined : this.kernelTree(undefined);
-      const era = this.explicitEra();
+      const era = eff ? eff.era.value : this.explicitEra();
       const check = checkCText(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
       for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
       model.era = check.facts.era.era;
       model.eraInfo = check.facts.era;
-      model.diagnostics = cFindingDiagnostics(ctx, check.findings);
+      model.diagnostics = [...confDiagnostics, ...cFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings)];
       model.symbols = cSymbols(check.facts.facts);
       model.lenses = cLenses(check.facts.facts);
       model.gupSites = gupSites(check.facts.facts);
@@ -396,10 +423,17 @@ export class Analyzer {
       const at = positions.positionAt(fffd);
       out.push(replacementCharactersDiagnostic({ start: at, end: { line: at.line, character: at.character + 1 } }));
     }
-    const tree = this.kernelTree(e.path);
-    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), { ...this.factsOptions(tree), selection, ...ruleOpts });
+    const tree = eff?.kernelTree.value ? resolve(eff.kernelTree.value) : this.kernelTree(e.path);
+    const era = eff ? eff.era.value : this.explicitEra();
+    const check = this.checkPatch(doc, e.doc.text, this.factsPath(e, tree), {
+      ...this.factsOptions(tree),
+      ...(era ? { era } : {}),
+      ...this.gitBase(e, doc, tree),
+      selection,
+      ...ruleOpts,
+    });
     for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
-    out.push(...patchFindingDiagnostics(ctx, check.findings));
+    out.push(...confDiagnostics, ...patchFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings));
     const facts: PatchDocumentFacts = check.facts;
     model.era = facts.era.era;
     model.eraInfo = facts.era;
@@ -438,20 +472,29 @@ export class Analyzer {
 
   private factsOptions(tree: string | undefined): FactsOptions {
     const era = this.explicitEra();
-    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}) };
+    return { ...(era ? { era } : {}), ...(tree ? { tree } : {}), ...(this.budgetMs !== undefined ? { budgetMs: this.budgetMs } : {}) };
   }
 
   private patchFacts(e: CacheEntry) {
     const tree = this.kernelTree(e.path);
     const path = this.factsPath(e, tree);
-    return factsForPatchDocument(this.parsed(e), e.doc.text, path, this.factsOptions(tree));
+    const doc = this.parsed(e);
+    return factsForPatchDocument(doc, e.doc.text, path, { ...this.factsOptions(tree), ...this.gitBase(e, doc, tree) });
+  }
+
+  /** Facts options of a patch inside a git checkout: its base-commit's tree when the repository has it (logged once per version). */
+  private gitBase(e: CacheEntry, doc: PatchDocument, tree: string | undefined): FactsOptions {
+    if (e.gitBase === undefined) {
+      e.gitBase = this.settings.kernelTree ? null : (gitBaseFor(e.path ?? tree, doc, tree) ?? null);
+      if (e.gitBase) this.log.info(`${e.path ?? e.doc.uri}: ${e.gitBase.status}`);
+    }
+    return e.gitBase?.options ?? {};
   }
 
   private cFacts(e: CacheEntry) {
     // The era comes from the Makefile above the file, or above a virtual path inside the workspace's kernel tree.
     const tree = e.path ? undefined : this.kernelTree(undefined);
-    const { era } = this.factsOptions(undefined);
-    return factsForCFile(e.doc.text, this.factsPath(e, tree), era ? { era } : {});
+    return factsForCFile(e.doc.text, this.factsPath(e, tree), this.factsOptions(undefined));
   }
 }
 

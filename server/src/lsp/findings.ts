@@ -98,6 +98,23 @@ export interface DiagnosticContext {
   uri: string;
   settings: MmLensSettings;
   docsRoot: string | undefined;
+  /** A rule's level for a finding's function (.mmlens.json under the editor settings); else the settings alone. */
+  level?: (rule: string, fn: string) => 'off' | Severity | 'hint';
+  /** Findings recorded in the baseline: greyed out (Hint severity) or hidden, by kernelMmLens.baselinedFindings. */
+  baselined?: ReadonlySet<Finding>;
+}
+
+function severityOf(ctx: DiagnosticContext, f: Finding): DiagnosticSeverity | undefined {
+  if (!ctx.level) return effectiveSeverity(f.rule, f.severity, ctx.settings);
+  const l = ctx.level(f.rule, f.function);
+  return l === 'off' ? undefined : SEVERITY[l];
+}
+
+/** Baselined findings: undefined when hidden, else the severity and message to show. */
+function baselineView(ctx: DiagnosticContext, f: Finding, severity: DiagnosticSeverity, message: string): { severity: DiagnosticSeverity; message: string } | undefined {
+  if (!ctx.baselined?.has(f) || ctx.settings.baselinedFindings === 'show') return { severity, message };
+  if (ctx.settings.baselinedFindings === 'hide') return undefined;
+  return { severity: DiagnosticSeverity.Hint, message: `(in the baseline) ${message}` };
 }
 
 function diagnostic(
@@ -127,9 +144,11 @@ function diagnostic(
 export function cFindingDiagnostics(ctx: DiagnosticContext, findings: Finding[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of findings) {
-    const severity = effectiveSeverity(f.rule, f.severity, ctx.settings);
+    const severity = severityOf(ctx, f);
     if (severity === undefined) continue;
-    out.push(diagnostic(ctx, f, f.range, severity, f.message, f.related, { rule: f.rule, fingerprint: f.fingerprint, fixes: fixesOf(f.fixes) }));
+    const v = baselineView(ctx, f, severity, f.message);
+    if (!v) continue;
+    out.push(diagnostic(ctx, f, f.range, v.severity, v.message, f.related, { rule: f.rule, fingerprint: f.fingerprint, fixes: fixesOf(f.fixes) }));
   }
   return out;
 }
@@ -142,18 +161,19 @@ export function cFindingDiagnostics(ctx: DiagnosticContext, findings: Finding[])
 export function patchFindingDiagnostics(ctx: DiagnosticContext, findings: PatchFinding[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of findings) {
-    const base = effectiveSeverity(f.rule, f.severity, ctx.settings);
+    const base = severityOf(ctx, f);
     if (base === undefined) continue;
     const data: FindingData = { rule: f.rule, fingerprint: f.fingerprint, status: f.status, fixes: [] };
     if (f.status === 'introduced') {
       data.fixes = fixesOf(f.documentFixes);
-      out.push(diagnostic(ctx, f, f.documentRange, base, f.message, f.documentRelated, data));
+      const v = baselineView(ctx, f, base, f.message);
+      if (v) out.push(diagnostic(ctx, f, f.documentRange, v.severity, v.message, f.documentRelated, data));
     } else if (f.status === 'fixed') {
       const message = `This patch fixes ${f.rule} in ${f.file}${f.function ? ` (${f.function})` : ''}: before it, ${f.message}`;
       out.push(diagnostic(ctx, f, f.documentRange, DiagnosticSeverity.Information, message, f.documentRelated, data));
     } else if (ctx.settings.showPreExisting) {
-      const message = `Pre-existing (before and after this patch) in ${f.file}: ${f.message}`;
-      out.push(diagnostic(ctx, f, f.documentRange, DiagnosticSeverity.Information, message, f.documentRelated, data));
+      const v = baselineView(ctx, f, DiagnosticSeverity.Information, `Pre-existing (before and after this patch) in ${f.file}: ${f.message}`);
+      if (v) out.push(diagnostic(ctx, f, f.documentRange, v.severity, v.message, f.documentRelated, data));
     }
   }
   return out;

@@ -10,6 +10,8 @@ export interface WorkerContext {
   settings: MmLensSettings;
   roots: string[];
   docsRoot: string | undefined;
+  /** Bumped when a .mmlens.json is saved in the editor: analyses cached under the old one are dropped. */
+  configStamp?: number;
 }
 
 export type WorkerRequestBody =

@@ -11,7 +11,8 @@ import type { DiffLine, FileDiff, PatchDocument } from '../series/types';
 import { factsForPatchDocument, type FactsOptions } from '../facts/compute';
 import type { PatchDocumentFacts, PatchFileFacts, SideFacts } from '../facts/types';
 import type { Pos, Range } from '../c/types';
-import { documentEras } from './eras';
+import { documentEras, type DocumentEras } from './eras';
+import { preImageEras } from './pre-image-eras';
 import { patchEditsFor } from './patch-edit';
 import { checkFacts, type InternalError, type RuleSelection } from './run';
 import type { Finding, Fix, RelatedLocation, Rule } from './types';
@@ -112,13 +113,21 @@ interface SideResult {
   fnRanges: Map<string, Range>;
 }
 
-function checkSide(side: SideFacts | undefined, file: FileDiff, path: string, facts: PatchDocumentFacts, opts: PatchCheckOptions, errors: InternalError[]): SideResult {
+function checkSide(
+  side: SideFacts | undefined,
+  file: FileDiff,
+  path: string,
+  facts: PatchDocumentFacts,
+  opts: PatchCheckOptions,
+  errors: InternalError[],
+  eras: DocumentEras = documentEras(facts.era),
+): SideResult {
   const res: SideResult = { findings: [], fnRanges: new Map() };
   if (!side) return res;
   const line = lineReader(side, file);
   for (const unit of side.units) {
     const r = checkFacts(
-      { facts: unit.facts, path, eras: documentEras(facts.era), line, fragment: side.mode === 'fragments', ...(opts.rules ? { rules: opts.rules } : {}) },
+      { facts: unit.facts, path, eras, line, fragment: side.mode === 'fragments', ...(opts.rules ? { rules: opts.rules } : {}) },
       opts.selection,
     );
     res.findings.push(...r.findings);
@@ -181,10 +190,15 @@ export function checkPatchDocument(doc: PatchDocument, text: string, path: strin
       const post = checkSide(pf.post, file, pf.newPath ?? '', facts, opts, internalErrors);
       const before = new Set(pre.findings.map((f) => f.fingerprint));
       const after = new Set(post.findings.map((f) => f.fingerprint));
+      // Era from the document's hints (no tree): a fixed finding must also hold in the pre-image's own eras.
+      const preOwn =
+        facts.era.sourceKind === 'patch-hints' && pre.findings.some((f) => !after.has(f.fingerprint))
+          ? new Set(checkSide(pf.pre, file, pf.oldPath ?? '', facts, opts, [], preImageEras(patch)).findings.map((f) => f.fingerprint))
+          : undefined;
       const meta = { index: pfacts.index, subject: pfacts.subject };
       for (const f of post.findings)
         findings.push(place(f, before.has(f.fingerprint) ? 'pre-existing' : 'introduced', 'post', file, pf, post, meta, docLines));
-      for (const f of pre.findings) if (!after.has(f.fingerprint)) findings.push(place(f, 'fixed', 'pre', file, pf, pre, meta, docLines));
+      for (const f of pre.findings) if (!after.has(f.fingerprint) && (!preOwn || preOwn.has(f.fingerprint))) findings.push(place(f, 'fixed', 'pre', file, pf, pre, meta, docLines));
     });
   });
   // Series: link an introduced finding to the later patch that fixes it (same file, same fingerprint).

@@ -17,6 +17,7 @@ import { longtermWithoutPin } from './rules/longterm-without-pin';
 import { removedGupApi } from './rules/removed-gup-api';
 import { retryFirstCheck } from './rules/retry-first-check';
 import { nowaitWithoutAllowRetry } from './rules/nowait-without-allow-retry';
+import { nowaitRetryLockLeak } from './rules/nowait-retry-lock-leak';
 import type { Rule } from './types';
 
 /** In the catalogue's order (rules.md). */
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   removedGupApi,
   retryFirstCheck,
   nowaitWithoutAllowRetry,
+  nowaitRetryLockLeak,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -7,6 +7,21 @@ import type { DiffLine, DocPosition, FileDiff, Hunk } from './types';
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
 
+/**
+ * Largest line number or count a hunk header may carry. git stores them in (32-bit) ints on most builds and no
+ * source file comes near; beyond it the numbers are hostile (2^53 and up no longer even count: n + 1 === n).
+ */
+export const MAX_HUNK_NUMBER = 2 ** 31 - 1;
+
+/** The header's four numbers when each is a whole number within MAX_HUNK_NUMBER, else the first bad one. */
+function hunkNumbers(m: RegExpExecArray): { ok: true; n: [number, number, number, number] } | { ok: false; bad: string } {
+  const raw = [m[1]!, m[2] ?? '1', m[3]!, m[4] ?? '1'];
+  const n = raw.map((r) => (r.length > 10 ? Infinity : Number(r)));
+  const i = n.findIndex((x) => !(x <= MAX_HUNK_NUMBER));
+  if (i >= 0) return { ok: false, bad: raw[i]!.slice(0, 30) + (raw[i]!.length > 30 ? '…' : '') };
+  return { ok: true, n: n as [number, number, number, number] };
+}
+
 export interface DiffParseResult {
   files: FileDiff[];
   /** Index of the first line after the diff (signature '-- ', base-commit, or end). */
@@ -130,8 +145,10 @@ function parseHunk(lines: BLine[], i: number, sink: IssueSink): { hunk: Hunk | n
   const b = lines[i];
   const m = HUNK_RE.exec(b.text);
   const pos = positionInLine(b, 0);
-  if (!m) {
-    if (b.text.startsWith('@@@')) sink.warning(ISSUE_CODES.combinedDiff, 'combined (merge) diff hunks are not supported; skipped', pos);
+  const nums = m ? hunkNumbers(m) : undefined;
+  if (!m || !nums?.ok) {
+    if (nums && !nums.ok) sink.error(ISSUE_CODES.malformedHunkHeader, `malformed hunk header "${b.text.slice(0, 80)}": ${nums.bad} is over the largest line number or count (${MAX_HUNK_NUMBER})`, pos);
+    else if (b.text.startsWith('@@@')) sink.warning(ISSUE_CODES.combinedDiff, 'combined (merge) diff hunks are not supported; skipped', pos);
     else sink.error(ISSUE_CODES.malformedHunkHeader, `malformed hunk header "${b.text.slice(0, 80)}"`, pos);
     let j = i + 1;
     while (j < lines.length && lines[j].text !== '' && isHunkBodyChar(lines[j].text) && !isPlainHeaderAt(lines, j) && !isSignatureAt(lines, j)) j++;
@@ -141,10 +158,10 @@ function parseHunk(lines: BLine[], i: number, sink: IssueSink): { hunk: Hunk | n
   if (ctx.startsWith(' ')) ctx = ctx.slice(1);
   const hunk: Hunk = {
     header: b.text,
-    oldStart: Number(m[1]),
-    oldCount: m[2] === undefined ? 1 : Number(m[2]),
-    newStart: Number(m[3]),
-    newCount: m[4] === undefined ? 1 : Number(m[4]),
+    oldStart: nums.n[0],
+    oldCount: nums.n[1],
+    newStart: nums.n[2],
+    newCount: nums.n[3],
     context: ctx,
     position: pos,
     lines: [],

@@ -4,7 +4,7 @@
  */
 import type { CfgNode, FunctionFacts, LockOpFact, Pos, Range } from '../../c/types';
 import { lockStates, lockStatus, usesVma, vmaStatus, type LockAnalysis, type LockState, type Origin, type ReleaseCause, type Tie, type VmaStatus } from './lock-state';
-import type { Era } from '../../../../common/era';
+import { compareEra, type Era } from '../../../../common/era';
 import type { RelatedLocation, RuleContext, TextEdit } from '../types';
 
 /** The analysis when rules may trust it (one mm, converged), else undefined. */
@@ -77,8 +77,10 @@ export function vmaUses(fn: FunctionFacts, a: LockAnalysis): VmaUse[] {
   return out;
 }
 
-export function lockName(fn: FunctionFacts, op?: LockOpFact): string {
+/** The lock's name as the code spells it (the op's, else the function's first op's, else the era's: ≤5.7 mmap_sem). */
+export function lockName(fn: FunctionFacts, op?: LockOpFact, era?: Era): string {
   const sp = op?.spelling ?? fn.lockOps.find((l) => l.spelling !== 'vma')?.spelling;
+  if (sp === undefined && era) return compareEra(era, '5.8') < 0 ? 'mmap_sem' : 'mmap_lock';
   return sp === 'mmap_sem' ? 'mmap_sem' : 'mmap_lock';
 }
 

@@ -261,6 +261,11 @@ function joinLock(a: LockVal, b: LockVal): LockVal {
     return a.cause === b.cause ? { k: 'released', cause: a.cause, origin: firstOrigin(a.origin, b.origin) } : a.origin.node <= b.origin.node ? a : b;
   if (a.k === 'tie' && b.k === 'tie' && sameTieSource(a.tie, b.tie))
     return { k: 'tie', tie: { ...a.tie, worlds: a.tie.worlds | b.tie.worlds } };
+  // A GUP `locked` tie meeting a path where the lock is simply held (`goto out` after the call, other paths that never
+  // called it with `locked` still 1): the `locked` variable still tells, so the tie is kept.
+  const gupTie = (x: LockVal): x is { k: 'tie'; tie: Tie } => x.k === 'tie' && x.tie.cause === 'gup-locked';
+  if (gupTie(a) && b.k === 'held') return a;
+  if (gupTie(b) && a.k === 'held') return b;
   return { k: 'unknown' };
 }
 

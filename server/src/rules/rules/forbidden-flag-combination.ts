@@ -4,6 +4,7 @@
  * constant flags with TRIED and without ALLOW_RETRY.
  */
 import { allowClearsOnRetry } from '../analysis/allow-clears';
+import { visibleRetryClears } from '../analysis/visible-retry-clears';
 import { deleteLineOf } from '../analysis/edits';
 import type { Fix, Rule, RuleFinding } from '../types';
 
@@ -19,8 +20,11 @@ export const forbiddenFlagCombination: Rule = {
   fixText: 'remove the clearing of FAULT_FLAG_ALLOW_RETRY',
   check(fn, ctx) {
     const out: RuleFinding[] = [];
-    for (const c of allowClearsOnRetry(fn)) {
-      if (!c.withTried) continue;
+    // A function rebuilt from hunks whose fault call is not in the patch: the clear, the TRIED and the back-edge after
+    // a RETRY test the patch shows are all the verdict needs (visible-retry-clears.ts).
+    const whole = allowClearsOnRetry(fn).filter((c) => c.withTried);
+    const clears = [...whole, ...visibleRetryClears(fn).filter((v) => !whole.some((c) => c.update === v.update))];
+    for (const c of clears) {
       const u = c.update;
       const fixes: Fix[] = [];
       const d = u.flags.length === 1 ? deleteLineOf(ctx, u.range, u.text) : undefined;
@@ -32,7 +36,7 @@ export const forbiddenFlagCombination: Rule = {
           'forbidden from 5.7 (it was the ≤5.6 one-retry cap): the second attempt cannot drop the mmap lock, so it ' +
           'waits for the page lock or I/O holding it, and userfaultfd answers it with VM_FAULT_SIGBUS instead of waiting',
         related: [
-          ...(c.loop.faultCall ? [{ range: c.loop.faultCall.range, message: 'the fault call that reported VM_FAULT_RETRY' }] : []),
+          ...(c.loop?.faultCall ? [{ range: c.loop.faultCall.range, message: 'the fault call that reported VM_FAULT_RETRY' }] : []),
           ...c.backEdges.map((r) => ({ range: r, message: 'the retry back-edge' })),
         ],
         ...(fixes.length ? { fixes } : {}),

@@ -6,7 +6,7 @@
  * - another era's arity (tsk/mm ≥4.6 for get_user_pages/_locked/_unlocked, tsk of _remote/pin_user_pages_remote/
  *   fixup_user_fault ≥5.9, write/force ints ≥4.9, vmas ≥6.5, fixup_user_fault's `unlocked` from 4.5);
  * - get_user_pages_fast's int write until 5.2 given FOLL_* flags;
- * - __get_user_pages / __get_user_pages_unlocked outside mm/ after 4.4; FOLL_PIN/FOLL_TRIED/FOLL_UNLOCKABLE outside
+ * - __get_user_pages outside mm/ after 4.4, __get_user_pages_unlocked after 4.9; FOLL_PIN/FOLL_TRIED/FOLL_UNLOCKABLE outside
  *   mm/ from 6.4 (mm/internal.h); the `mmap_sem` field from 5.8 (renamed mmap_lock).
  * The era comes from the runner (consensus over a hint range): a file whose own calls gave the hints is never
  * flagged for them, since every era of the range has that API.
@@ -119,8 +119,11 @@ function gupFinding(g: GupCallFact, ctx: RuleContext): RuleFinding | undefined {
     }
     return { range: g.calleeRange, message, related: [], ...(fixes.length ? { fixes } : {}) };
   }
-  if (g.arityMismatch) {
-    const sig = gupSignatureFor(g.callee, era)!;
+  // The fact's mismatch is against the era the facts were extracted for (the document's representative era); the
+  // runner asks for every era of a hint range, and in an era whose signature has this arity the call builds.
+  const sigHere = gupSignatureFor(g.callee, era);
+  if (g.arityMismatch && !(sigHere && sigHere.roles.length === g.arityMismatch.actual)) {
+    const sig = sigHere!;
     const other = g.arityMismatch.matchingEras.map((r) => (r.from && r.to ? `${r.from}–${r.to}` : r.from ? `≥${r.from}` : `≤${r.to}`)).join(', ');
     let message = `${g.callee} takes ${sig.roles.length} arguments in ${E} ${roleList(sig.roles)}, this call passes ${g.arityMismatch.actual}${other ? ` (the ${other} form)` : ''}: this does not build`;
     const vmas = argByRole(g, 'vmas');
@@ -217,7 +220,9 @@ export const removedGupApi: Rule = {
     }
     const needFoll = eraAtLeast(era, '6.4') && !ctx.inMm;
     const needSem = eraAtLeast(era, '5.8');
-    const needUnlocked = eraAtLeast(era, '4.5') && !ctx.inMm;
+    // __get_user_pages_unlocked stayed exported (and used by virt/kvm) through 4.9; 4.10 unexported it (the spec's
+    // "4.0–4.4 exported" is contradicted by 4.9's mm/gup.c: EXPORT_SYMBOL(__get_user_pages_unlocked)).
+    const needUnlocked = eraAtLeast(era, '4.10') && !ctx.inMm;
     if (!needFoll && !needSem && !needUnlocked) return out;
     for (const node of fn.cfg.nodes) {
       if (node.unreliable || node.kind === 'entry' || node.kind === 'exit') continue;
@@ -248,7 +253,7 @@ export const removedGupApi: Rule = {
         for (const o of occurrences(node, ctx, /\b__get_user_pages_unlocked\b(?=\s*\()/g)) {
           out.push({
             range: o.range,
-            message: `__get_user_pages_unlocked is not part of the API after 4.4: outside mm/ this does not build in ${formatEra(era)}; use get_user_pages_unlocked (or get_user_pages_remote with &locked for another mm)`,
+            message: `__get_user_pages_unlocked is not part of the API after 4.9 (unexported in 4.10): outside mm/ this does not build in ${formatEra(era)}; use get_user_pages_unlocked (or get_user_pages_remote with &locked for another mm)`,
             related: [],
           });
         }

@@ -32,6 +32,9 @@ function reach(fn: FunctionFacts, start: number): Set<number> {
   return seen;
 }
 
+/** Calls that sleep for I/O or another holder: what the lock is given up for. */
+const WAITS = /wait|sleep|schedule|lock_page|folio_lock|readahead|reserve|_fence|flush_work|mutex_lock|down_read|down_write|_io$|submit/i;
+
 const RETRY_RESULT = /^(?:return\s+\(?\s*VM_FAULT_RETRY\b|[A-Za-z_][\w>.-]*\s*=\s*\(?\s*VM_FAULT_RETRY\b)/;
 
 function linesKnown(ctx: RuleContext, from: number, to: number): boolean {
@@ -73,6 +76,10 @@ export const retryFirstCheck: Rule = {
         );
         const retries: CfgNode[] = region.filter((n) => (n.kind === 'return' || n.kind === 'stmt') && RETRY_RESULT.test(n.text.trim()));
         if (!drops.length && !retries.length) continue;
+        // The defect is giving up the lock to WAIT (I/O, a fence, a page or object lock) on every attempt. A handler
+        // that drops it and returns at once, deliberately on each attempt (SGX's EPC-page shortage), does not wait:
+        // silent.
+        if (!region.some((n) => n.calls.some((c) => WAITS.test(c)))) continue;
         if (ctx.fragment) {
           const last = Math.max(...drops.map((d) => d.range.end.line), ...retries.map((r) => r.range.end.line));
           if (!linesKnown(ctx, cond.range.start.line, last)) continue;

@@ -82,7 +82,7 @@ function check(fn: FunctionFacts, ctx: RuleContext): RuleFinding[] {
   // The vma after the callee released the lock it was found under.
   for (const u of vmaUses(fn, a)) {
     if (u.status.s !== 'stale' || u.status.cause !== 'fault') continue;
-    const lock = lockName(fn);
+    const lock = lockName(fn, undefined, ctx.era);
     out.push({
       range: u.range,
       message: `\`${u.v}\` is used after ${u.status.origin.callee}() released the lock it was found under (it reported VM_FAULT_RETRY or VM_FAULT_COMPLETED on this path): another thread may have unmapped and freed the vma meanwhile`,

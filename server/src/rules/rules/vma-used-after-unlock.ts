@@ -21,7 +21,7 @@ function check(fn: FunctionFacts, ctx: RuleContext): RuleFinding[] {
   const a = trustedLockStates(fn, ctx.era);
   if (!a) return [];
   const out: RuleFinding[] = [];
-  const lock = lockName(fn);
+  const lock = lockName(fn, undefined, ctx.era);
   for (const u of vmaUses(fn, a)) {
     if (u.status.s !== 'stale') continue;
     const why = WHY[u.status.cause];
