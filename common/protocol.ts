@@ -13,6 +13,8 @@ export function isAnalysedLanguage(languageId: string): languageId is AnalysedLa
 }
 
 export const COMMAND_SHOW_FACTS = 'kernelMmLens.showFacts';
+/** The era picker behind the status bar item (client/src/era-status.ts). */
+export const COMMAND_SET_ERA = 'kernelMmLens.setEra';
 
 /**
  * `mmLens/facts` — client → server request. Params follow the LSP convention of a TextDocumentIdentifier; the server
@@ -28,6 +30,35 @@ export interface FactsParams {
 export interface FactsResult {
   /** formatFacts output, or one line saying why there are no facts (too large, unsupported language…). */
   text: string;
+}
+
+/**
+ * `mmLens/documentInfo` — server → client notification, sent after each analysis of an open document to clients
+ * that announce `capabilities.experimental.mmLens.documentInfo: true` (other clients never see it). It says which
+ * kernel era the document was analysed for and where that came from (the VS Code status bar shows it).
+ */
+export const DOCUMENT_INFO_METHOD = 'mmLens/documentInfo';
+
+/** Where an era came from: `kernelMmLens.era`, a tree's Makefile, hints in the code, or the default (newest era). */
+export type EraSourceKind = 'setting' | 'makefile' | 'patch-hints' | 'default';
+
+/** The era of one document (the shape of the analysis' EraInfo). */
+export interface DocumentEraInfo {
+  /** The era the rules were evaluated for ("6.8"). */
+  era: string;
+  /** Every era the result may be for: from = to unless the era came from hints ("3.18"–"5.7"). */
+  range: { from: string; to: string };
+  sourceKind: EraSourceKind;
+  /** Human-readable source: "Makefile VERSION/PATCHLEVEL (/path/Makefile)", "hints in the code: …", … */
+  source: string;
+}
+
+export interface DocumentInfoParams {
+  uri: string;
+  /** The document version analysed. */
+  version: number;
+  /** Absent when the document was not analysed (too large, not C/patch/mbox). */
+  era?: DocumentEraInfo;
 }
 
 /** `Diagnostic.source` of everything the server reports. */

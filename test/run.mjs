@@ -14,6 +14,7 @@ const NEEDS_TOOLS = {
   'test/simulator/render/svg-chromium.test.ts': 'Chromium',
   'test/vscode/extension.e2e.test.ts': 'code-server and Chromium',
   'test/vscode/highlight.e2e.test.ts': 'code-server and Chromium',
+  'test/vscode/ux.e2e.test.ts': 'code-server and Chromium',
 };
 
 const root = new URL('..', import.meta.url).pathname;

@@ -1,36 +1,31 @@
 /**
  * The VS Code side of Kernel MM Lens: a thin client (lsp-sample style) that starts the bundled language server
- * (dist/server.js) over IPC for C, diff/patch and mbox files, forwards the `kernelMmLens` settings, and adds one
- * command. Highlighting is pure TextMate (syntaxes/) and works even when the server is missing or failing.
+ * (dist/server.js) over IPC for C, diff/patch and mbox files, forwards the `kernelMmLens` settings, and registers a
+ * few commands (client/src/facts-view.ts, era-status.ts, simulate-panel.ts). Highlighting is pure TextMate (syntaxes/) and works even when the server is missing or failing.
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import {
   LanguageClient,
-  RequestType,
-  ResponseError,
-  State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../common/settings';
-import { COMMAND_SHOW_FACTS, FACTS_METHOD, LANGUAGE_IDS, factsText, isAnalysedLanguage, type FactsParams } from '../../common/protocol';
+import { LANGUAGE_IDS } from '../../common/protocol';
 
 import { registerSimulatePanel, simulateLensMiddleware } from './simulate-panel';
-
-const FactsRequest = new RequestType<FactsParams, unknown, void>(FACTS_METHOD);
+import { registerEraStatus } from './era-status';
+import { registerFactsView } from './facts-view';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('Kernel MM Lens', { log: true });
-  const facts = vscode.window.createOutputChannel('Kernel MM Lens: Facts');
-  context.subscriptions.push(log, facts);
+  context.subscriptions.push(log);
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand(COMMAND_SHOW_FACTS, (uri?: vscode.Uri) => showFacts(uri, facts, log)),
-  );
+  registerFactsView(context, () => client, log);
+  const eraStatus = registerEraStatus(context, log);
   registerSimulatePanel(context, () => client);
 
   const serverModule = context.asAbsolutePath('dist/server.js');
@@ -58,6 +53,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   client = new LanguageClient('kernelMmLens', 'Kernel MM Lens', serverOptions, clientOptions);
+  eraStatus.attach(client);
   try {
     await client.start();
   } catch (error) {
@@ -83,44 +79,6 @@ function currentSettings(log: vscode.LogOutputChannel): MmLensSettings {
     kernelTree: c.get('kernelTree'),
   };
   return resolveSettings(raw, (problem) => log.warn(`Settings: ${problem}`));
-}
-
-async function showFacts(uri: vscode.Uri | undefined, facts: vscode.OutputChannel, log: vscode.LogOutputChannel): Promise<void> {
-  const document = uri
-    ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())
-    : vscode.window.activeTextEditor?.document;
-  const target = uri ?? document?.uri;
-  if (!target) {
-    void vscode.window.showInformationMessage('Kernel MM Lens: open a C, patch or mbox file first.');
-    return;
-  }
-  if (document && !isAnalysedLanguage(document.languageId)) {
-    void vscode.window.showInformationMessage(`Kernel MM Lens: no facts for ${document.languageId} files (C, patch/diff and mbox only).`);
-    return;
-  }
-  if (target.scheme !== 'file') {
-    void vscode.window.showInformationMessage('Kernel MM Lens: facts are available for files on disk only.');
-    return;
-  }
-  if (!client || client.state !== State.Running) {
-    void vscode.window.showWarningMessage('Kernel MM Lens: the language server is not running; see the "Kernel MM Lens" output.');
-    return;
-  }
-  const running = client;
-  try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Kernel MM Lens: facts' },
-      (_progress, token) => running.sendRequest(FactsRequest, { textDocument: { uri: target.toString() } }, token),
-    );
-    facts.appendLine(`── ${vscode.workspace.asRelativePath(target)} ──`);
-    facts.appendLine(factsText(result));
-    facts.appendLine('');
-    facts.show(true);
-  } catch (error) {
-    const message = error instanceof ResponseError ? `${error.message} (code ${error.code})` : errorMessage(error);
-    log.error(`${FACTS_METHOD} failed for ${target.toString()}: ${message}`);
-    void vscode.window.showErrorMessage(`Kernel MM Lens: could not get facts: ${message}`);
-  }
 }
 
 function errorMessage(error: unknown): string {

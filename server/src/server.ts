@@ -35,8 +35,8 @@ import {
   type WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { readFileSync, statSync } from 'node:fs';
-import { FACTS_METHOD, type FactsParams, type FactsResult } from '../../common/protocol';
-import { SETTINGS_SECTION } from '../../common/settings';
+import { DOCUMENT_INFO_METHOD, FACTS_METHOD, type DocumentInfoParams, type FactsParams, type FactsResult } from '../../common/protocol';
+import { ERA_AUTO, SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, lensKind, settingsFrom, uriToPath, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
 import { findDocsRoot } from './lsp/findings';
@@ -151,7 +151,7 @@ export class MmLensServer {
       workspace: {
         workspaceFolders: { supported: true, changeNotifications: true },
       },
-      experimental: { mmLens: { factsRequest: FACTS_METHOD, simulateRequest: SIMULATE_METHOD } },
+      experimental: { mmLens: { factsRequest: FACTS_METHOD, simulateRequest: SIMULATE_METHOD, documentInfoNotification: DOCUMENT_INFO_METHOD } },
     };
   }
 
@@ -190,6 +190,16 @@ export class MmLensServer {
       }
     }
     if (!this.settingsFromInitialization) void this.pullSettings();
+    this.log.info(this.startLine());
+  }
+
+  /** "Kernel MM Lens server 0.1.0, era auto (per document: …), tree /path" — the first line of the log. */
+  startLine(): string {
+    const settings = this.analyzer.getSettings();
+    const era = settings.era === ERA_AUTO ? 'auto (per document: Makefile, hints in the code, or the newest era)' : `${settings.era} (kernelMmLens.era)`;
+    const tree = this.analyzer.kernelTree(undefined);
+    const treeText = tree ? tree : 'none (patches outside a tree are rebuilt from their hunks)';
+    return `Kernel MM Lens server ${SERVER_VERSION}, era ${era}, tree ${treeText}`;
   }
 
   private onDidOpen(e: TextDocumentChangeEvent<TextDocument>): void {
@@ -372,6 +382,20 @@ export class MmLensServer {
     void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
       this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
     });
+    if (this.wantsDocumentInfo()) {
+      const info: DocumentInfoParams = { uri, version, ...(model.eraInfo ? { era: model.eraInfo } : {}) };
+      void this.connection.sendNotification(DOCUMENT_INFO_METHOD, info).catch((error: unknown) => {
+        this.log.error(`Kernel MM Lens: cannot send ${DOCUMENT_INFO_METHOD} for ${uri}: ${errorMessage(error)}`);
+      });
+    }
+  }
+
+  /** Clients opt in to mmLens/documentInfo with `capabilities.experimental.mmLens.documentInfo: true`. */
+  private wantsDocumentInfo(): boolean {
+    const experimental: unknown = this.clientCapabilities.experimental;
+    if (typeof experimental !== 'object' || experimental === null || !('mmLens' in experimental)) return false;
+    const mmLens: unknown = experimental.mmLens;
+    return typeof mmLens === 'object' && mmLens !== null && 'documentInfo' in mmLens && mmLens.documentInfo === true;
   }
 
   /** A .mmlens.json document: each problem at its key or value (the buffer, saved or not). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { COMMAND_SHOW_FACTS, LANGUAGE_IDS } from '../../common/protocol';
+import { COMMAND_SET_ERA, COMMAND_SHOW_FACTS, LANGUAGE_IDS } from '../../common/protocol';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -156,7 +156,7 @@ describe('extension manifest (package.json)', () => {
     const commands = contributes.commands ?? [];
     assert.deepEqual(
       commands.map((c) => c.command),
-      [COMMAND_SHOW_FACTS, 'kernelMmLens.simulateFaultPath'],
+      [COMMAND_SHOW_FACTS, 'kernelMmLens.simulateFaultPath', COMMAND_SET_ERA],
     );
     for (const c of commands) {
       assert.equal(c.category, 'Kernel MM Lens', c.command);
@@ -164,6 +164,7 @@ describe('extension manifest (package.json)', () => {
     }
     const palette = contributes.menus?.commandPalette ?? [];
     assert.ok(palette.some((m) => m.command === COMMAND_SHOW_FACTS && m.when?.includes('kernel-mbox')));
+    assert.ok(palette.some((m) => m.command === COMMAND_SET_ERA && m.when?.includes('kernel-mbox')));
   });
 
   test('untrusted workspaces are declared with a reason', () => {
@@ -176,13 +177,16 @@ describe('extension manifest (package.json)', () => {
 
 describe('vsce packaging (.vscodeignore)', () => {
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  test('vsce ls lists the bundles, grammars, language configuration, manifest, README, LICENSE and the native parser', { timeout: 120_000 }, () => {
-    const r = spawnSync(process.execPath, [vsce, 'ls'], { cwd: ROOT, encoding: 'utf8', input: '' });
+  test('vsce ls lists the bundles, grammars, language configuration, manifest, icon, walkthrough, LICENSE and the native parser', { timeout: 120_000 }, () => {
+    const r = spawnSync(process.execPath, [vsce, 'ls', '--readme-path', 'client/README.md'], { cwd: ROOT, encoding: 'utf8', input: '' });
     assert.equal(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
     const allowed = [
       /^package\.json$/,
-      /^README\.md$/,
+      // The extension page is client/README.md (`npm run package` passes --readme-path; test/manifest/extension-page).
+      /^client\/README\.md$/,
+      /^media\/(icon|screenshot)\.png$/,
+      /^media\/walkthrough\/[\w-]+\.md$/,
       /^LICENSE$/,
       /^CHANGELOG\.md$/,
       /^dist\/(extension|server|analysis-worker)\.js$/,
@@ -200,7 +204,8 @@ describe('vsce packaging (.vscodeignore)', () => {
     for (const f of files) assert.ok(allowed.some((re) => re.test(f)), `unexpected file in the package: ${f}`);
     for (const g of grammars) assert.ok(files.includes(g.path.replace(/^\.\//, '')), `${g.path} is packaged`);
     for (const l of languages.filter((x) => x.configuration)) assert.ok(files.includes(l.configuration!.replace(/^\.\//, '')));
-    for (const must of ['package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(must), must);
+    for (const must of ['package.json', 'client/README.md', 'LICENSE', 'media/icon.png', 'media/screenshot.png']) assert.ok(files.includes(must), must);
+    assert.ok(!files.includes('README.md'), 'the developer README stays out of the package');
     for (const v of contributes.jsonValidation ?? []) assert.ok(files.includes(v.url.replace(/^\.\//, '')), `${v.url} is packaged`);
     if (existsSync(join(ROOT, 'dist', 'extension.js'))) assert.ok(files.includes('dist/extension.js'), 'the client bundle');
     for (const native of ['node_modules/tree-sitter/prebuilds/linux-x64/tree-sitter.node', 'node_modules/tree-sitter-c/prebuilds/linux-x64/tree-sitter-c.node', 'node_modules/tree-sitter-c/src/node-types.json', 'node_modules/node-gyp-build/index.js'])

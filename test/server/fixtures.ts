@@ -36,7 +36,7 @@ export const EXPECTED_INITIALIZE_RESULT = {
     codeLensProvider: { resolveProvider: false },
     executeCommandProvider: { commands: ['mmlens.simulate'] },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-    experimental: { mmLens: { factsRequest: 'mmLens/facts', simulateRequest: 'mmLens/simulate' } },
+    experimental: { mmLens: { factsRequest: 'mmLens/facts', simulateRequest: 'mmLens/simulate', documentInfoNotification: 'mmLens/documentInfo' } },
   },
   serverInfo: { name: 'kernel-mm-lens', version: '0.1.0' },
 };

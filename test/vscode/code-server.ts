@@ -49,12 +49,15 @@ export function ensureBuilt(): void {
   for (const f of need) if (!existsSync(join(root, f))) throw new Error(`node esbuild.mjs did not produce ${f}`);
 }
 
+/** The flags of `npm run package` (test/manifest checks they agree): the extension page is client/README.md. */
+export const VSCE_PACKAGE_ARGS = ['--allow-missing-repository', '--readme-path', 'client/README.md', '--no-rewrite-relative-links'];
+
 /** `vsce package` into `outDir`: the .vsix a user would install (.vscodeignore decides what is in it). */
 export function packageVsix(outDir: string): string {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
   const out = join(outDir, `${manifest.name}-${manifest.version}.vsix`);
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--allow-missing-repository', '--out', out], {
+  const r = spawnSync(process.execPath, [vsce, 'package', ...VSCE_PACKAGE_ARGS, '--out', out], {
     cwd: root,
     encoding: 'utf8',
     timeout: 120_000,

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, DocumentSymbol, Range as LspRange } from 'vscode-languageserver';
-import { isAnalysedLanguage } from '../../../common/protocol';
+import { isAnalysedLanguage, type DocumentEraInfo } from '../../../common/protocol';
 import { ERA_AUTO, SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../../common/settings';
 import { parseMakefileVersion, resolveEra, type EraResolution } from '../era/detect';
 import { factsForCFile, factsForPatchDocument, type FactsOptions } from '../facts/compute';
@@ -79,6 +79,8 @@ export interface DocumentModel {
   gupSites: GupSite[];
   /** The era the document was analysed for ("6.8"); undefined when not analysed. */
   era?: string;
+  /** The era with its range and where it came from (mmLens/documentInfo); undefined when not analysed. */
+  eraInfo?: DocumentEraInfo;
 }
 
 interface CacheEntry {
@@ -407,6 +409,7 @@ export class Analyzer {
       const check = checkCText(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
       for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
       model.era = check.facts.era.era;
+      model.eraInfo = check.facts.era;
       model.diagnostics = [...confDiagnostics, ...cFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings)];
       model.symbols = cSymbols(check.facts.facts);
       model.lenses = cLenses(check.facts.facts);
@@ -433,6 +436,7 @@ export class Analyzer {
     out.push(...confDiagnostics, ...patchFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings));
     const facts: PatchDocumentFacts = check.facts;
     model.era = facts.era.era;
+    model.eraInfo = facts.era;
     model.diagnostics = out;
     model.symbols = patchSymbols(doc);
     model.lenses = patchLenses(doc, facts);
