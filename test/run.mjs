@@ -13,6 +13,7 @@ const NEEDS_TOOLS = {
   'test/server/nvim.test.ts': 'neovim',
   'test/simulator/render/svg-chromium.test.ts': 'Chromium',
   'test/vscode/extension.e2e.test.ts': 'code-server and Chromium',
+  'test/vscode/editor.e2e.test.ts': 'code-server and Chromium',
 };
 
 const root = new URL('..', import.meta.url).pathname;
