@@ -416,7 +416,13 @@ export function main(): void {
   const log = safeLogger(connection.console);
   process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
-  startServer(connection);
+  // --debounce-ms=N: the on-type debounce (default 300 ms); bench/keystroke.ts runs with 0 to time the analysis itself.
+  const flag = process.argv.find((a) => a.startsWith('--debounce-ms='));
+  const debounceMs = flag === undefined ? undefined : Number(flag.slice('--debounce-ms='.length));
+  if (debounceMs !== undefined && !(Number.isFinite(debounceMs) && debounceMs >= 0)) {
+    log.warn(`Kernel MM Lens: ignoring ${flag}: not a number of milliseconds ≥ 0`);
+    startServer(connection);
+  } else startServer(connection, debounceMs === undefined ? {} : { debounceMs });
 }
 
 if (require.main === module) main();
