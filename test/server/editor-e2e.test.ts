@@ -341,6 +341,11 @@ test('bundled server over --stdio with the real rules: diagnostics while typing,
         ['after', 'do_page_fault', { set: ['TRIED'], clear: ['ALLOW_RETRY'], max: 1 }],
       ]);
       assert.match(r.comparison?.text ?? '', /^compare: postcopy-missing · do_page_fault:34 .*→.*do_page_fault:38/);
+      // postcopy resolves the page before the retry, so both sides end ok; a uffd-wp fault on a swapped page faults
+      // again on the retry, and without ALLOW_RETRY handle_userfault() answers VM_FAULT_SIGBUS.
+      const wp = await request<SimulateResponse>('mmLens/simulate', { uri: SERIES_URI, line: 121, preset: 'uffd-wp-swapped-5.7' });
+      assert.equal(wp.ok, true, wp.message);
+      assert.deepEqual(wp.sides.map((s) => s.outcomes.find((o) => o.task === 'app')?.outcome), ['ok', 'SIGBUS']);
     });
 
     await t.test('series: the quick fix removes the cleared flag, the hunk goes, the finding goes, and the series still applies', async () => {
