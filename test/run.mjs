@@ -15,6 +15,7 @@ const NEEDS_TOOLS = {
   'test/vscode/extension.e2e.test.ts': 'code-server and Chromium',
   'test/vscode/highlight.e2e.test.ts': 'code-server and Chromium',
   'test/vscode/ux.e2e.test.ts': 'code-server and Chromium',
+  'test/vscode/editor.e2e.test.ts': 'code-server and Chromium',
 };
 
 const root = new URL('..', import.meta.url).pathname;

@@ -481,6 +481,12 @@ export function main(): void {
   process.on('uncaughtException', (error) => log.error(`Kernel MM Lens: uncaught exception: ${errorDetail(error)}`));
   process.on('unhandledRejection', (reason) => log.error(`Kernel MM Lens: unhandled rejection: ${errorDetail(reason)}`));
   const budgetMs = budgetFromArgv(process.argv);
-  startServer(connection, budgetMs !== undefined ? { budgetMs } : {});
+  // --debounce-ms=N: the on-type debounce (default 300 ms); bench/keystroke.ts runs with 0 to time the analysis itself.
+  const flag = process.argv.find((a) => a.startsWith('--debounce-ms='));
+  const debounceMs = flag === undefined ? undefined : Number(flag.slice('--debounce-ms='.length));
+  const opts: MmLensServerOptions = budgetMs !== undefined ? { budgetMs } : {};
+  if (debounceMs !== undefined && !(Number.isFinite(debounceMs) && debounceMs >= 0)) log.warn(`Kernel MM Lens: ignoring ${flag}: not a number of milliseconds ≥ 0`);
+  else if (debounceMs !== undefined) opts.debounceMs = debounceMs;
+  startServer(connection, opts);
 }
 

@@ -57,8 +57,8 @@ function settingCategory(key: string, groupId: string): string {
 }
 
 describe('the extension page and first run', () => {
-  test('npm run package builds, then packages with the extension page as README', () => {
-    assert.equal(manifest.scripts.package, `npm run build && vsce package ${VSCE_PACKAGE_ARGS.join(' ')}`);
+  test('npm run package builds production bundles, then packages with the extension page as README', () => {
+    assert.equal(manifest.scripts.package, `node esbuild.mjs --production && vsce package ${VSCE_PACKAGE_ARGS.join(' ')}`);
     assert.ok(VSCE_PACKAGE_ARGS.includes('--readme-path') && VSCE_PACKAGE_ARGS[VSCE_PACKAGE_ARGS.indexOf('--readme-path') + 1] === PAGE);
   });
 

@@ -53,8 +53,13 @@ export function codeActions(input: CodeActionInput): CodeAction[] {
   for (const d of withFixes) {
     if (!overlaps(d.range, input.range) || !isFindingData(d.data)) continue;
     let preferredGiven = false;
+    // A rule may state one fix twice, as a quickfix and as a refactor.rewrite (gup-convertible-to-unlocked does):
+    // it is offered once per kind.
+    const quickfixes = new Set<string>();
     for (const fix of d.data.fixes) {
-      if (wanted(input.only, CodeActionKind.QuickFix)) {
+      const key = JSON.stringify([fix.title, fix.edits]);
+      if (wanted(input.only, CodeActionKind.QuickFix) && !quickfixes.has(key)) {
+        quickfixes.add(key);
         const preferred: boolean = fix.isPreferred && !preferredGiven;
         preferredGiven ||= preferred;
         out.push(action(input, fix, CodeActionKind.QuickFix, d, preferred));

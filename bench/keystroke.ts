@@ -1,0 +1,350 @@
+/**
+ * Keystroke latency: textDocument/didChange → textDocument/publishDiagnostics of that version, through the bundled
+ * language server over --stdio (analysis in its worker thread, the real rule catalogue), one keystroke at a time
+ * (each edit waits for the previous one's diagnostics), on
+ *   - a generated 5,000-line kernel C file (GUP callers, fault-retry loops, plain code), and
+ *   - a generated 20-patch mbox series (no tree: functions rebuilt from the hunks),
+ * next to, for the same edits in this process: the Analyzer alone (no transport, no worker: what the worker runs),
+ * (for the C file) the C facts alone (extractCFacts: parse, JS mirror of the tree, extraction; the rest of the
+ * Analyzer's time is the rules), tree-sitter's full parse of the same text, and tree-sitter's incremental reparse
+ * (tree.edit + parse(text, oldTree)).
+ * For the series, the tree-sitter figures are for the post-image of the edited hunk (the C text the edit lands in).
+ *
+ *   node --import tsx bench/keystroke.ts [--edits 240] [--lines 5000] [--patches 20] [--debounce 0]
+ *
+ * The server runs with --debounce-ms=0 by default (the editor default is 300 ms, which every figure would include:
+ * the debounce is a wait by design, not work). The edits alternate typing a character at the end of a line inside a
+ * function and deleting it again, at pseudo-random lines (fixed seed). No assertions: figures only.
+ */
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { parseEra } from '../common/era';
+import { extractCFacts } from '../server/src/c';
+import { Analyzer } from '../server/src/lsp/analyzer';
+import { resolveSettings } from '../common/settings';
+import { buildServerBundle } from '../test/server/bundle';
+import { TestClient } from '../test/server/lsp-client';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const EDITS = Math.max(2, arg('--edits', 240));
+const LINES = arg('--lines', 5000);
+const PATCHES = arg('--patches', 20);
+const DEBOUNCE = arg('--debounce', 0);
+
+// ── inputs ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function fn(i: number): string {
+  switch (i % 4) {
+    case 0:
+      return `static int drv${i}_pin(struct drv${i} *d, unsigned long uaddr, int nr)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int gup_flags = d->write ? FOLL_WRITE : 0;
+	long pinned;
+
+	mmap_read_lock(mm);
+	pinned = get_user_pages(uaddr & PAGE_MASK, nr, gup_flags, d->pages);
+	mmap_read_unlock(mm);
+	if (pinned < 0)
+		return pinned;
+	d->nr_pages = pinned;
+	return 0;
+}
+`;
+    case 1:
+      return `static vm_fault_t arch${i}_do_page_fault(struct pt_regs *regs, unsigned long address)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned int flags = FAULT_FLAG_DEFAULT;
+	vm_fault_t fault;
+
+	if (user_mode(regs))
+		flags |= FAULT_FLAG_USER;
+retry:
+	vma = lock_mm_and_find_vma(mm, address, regs);
+	if (unlikely(!vma))
+		return VM_FAULT_SIGSEGV;
+	fault = handle_mm_fault(vma, address, flags, regs);
+	if (fault_signal_pending(fault, regs))
+		return fault;
+	if (fault & VM_FAULT_COMPLETED)
+		return 0;
+	if (unlikely(fault & VM_FAULT_RETRY)) {
+		flags |= FAULT_FLAG_TRIED;
+		goto retry;
+	}
+	mmap_read_unlock(mm);
+	return fault;
+}
+`;
+    case 2:
+      return `static void walk${i}(struct list_head *head)
+{
+	struct item *it;
+	int n = 0;
+
+	list_for_each_entry(it, head, node) {
+		if (it->flags & ITEM_DEAD)
+			continue;
+		n += it->weight;
+		WRITE_ONCE(it->seen, 1);
+	}
+	pr_debug("walk%d: %d\\n", ${i}, n);
+}
+`;
+    default:
+      return `static inline unsigned long calc${i}(unsigned long a, unsigned long b)
+{
+	unsigned long r = 0;
+	int k;
+
+	for (k = 0; k < BITS_PER_LONG; k++) {
+		if (a & (1UL << k))
+			r ^= b << k;
+	}
+	return r;
+}
+`;
+  }
+}
+
+function cFile(lines: number): string {
+  let text = '// SPDX-License-Identifier: GPL-2.0\n#include <linux/mm.h>\n\n';
+  for (let i = 0; text.split('\n').length < lines; i++) text += fn(i) + '\n';
+  return text;
+}
+
+/** A 20-patch series: each patch adds a locked get_user_pages caller to its own file, in one hunk. */
+function series(patches: number): string {
+  const mails: string[] = [];
+  for (let k = 1; k <= patches; k++) {
+    const body = fn(0).replace(/drv0/g, `drv${k}`).split('\n').slice(0, -1);
+    const ctx = ['', 'static int helper(void)', '{', '\treturn 0;', '}'];
+    const hunk = [...ctx.slice(2).map((l) => ` ${l}`), '+', ...body.map((l) => `+${l}`)];
+    mails.push(`From 0000000000000000000000000000000000000${String(k).padStart(3, '0')} Mon Sep 17 00:00:00 2001
+From: Bench <bench@example.org>
+Date: Tue, 5 Mar 2024 10:00:00 +0100
+Subject: [PATCH ${k}/${patches}] drivers/bench${k}: pin user pages
+
+Adds drv${k}_pin().
+
+Signed-off-by: Bench <bench@example.org>
+---
+ drivers/bench/b${k}.c | ${body.length + 1} ${'+'.repeat(Math.min(body.length + 1, 20))}
+ 1 file changed, ${body.length + 1} insertions(+)
+
+diff --git a/drivers/bench/b${k}.c b/drivers/bench/b${k}.c
+index 1111111..2222222 100644
+--- a/drivers/bench/b${k}.c
++++ b/drivers/bench/b${k}.c
+@@ -40,3 +40,${3 + body.length + 1} @@ static int helper(void)
+${hunk.join('\n')}
+-- 
+2.39.5
+
+`);
+  }
+  return mails.join('');
+}
+
+// ── edits ────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Edit {
+  line: number;
+  character: number;
+  insert: string;
+  deleteCount: number;
+}
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+/** Pairs of keystrokes: type 'x' at the end of an eligible line, then delete it. */
+function makeEdits(text: string, eligible: (line: string) => boolean, n: number): Edit[] {
+  const lines = text.split('\n');
+  const candidates = lines.map((l, i) => (eligible(l) ? i : -1)).filter((i) => i >= 0);
+  const rand = rng(0x5eed);
+  const out: Edit[] = [];
+  while (out.length < n) {
+    const line = candidates[Math.floor(rand() * candidates.length)]!;
+    const character = lines[line]!.length;
+    out.push({ line, character, insert: 'x', deleteCount: 0 }, { line, character, insert: '', deleteCount: 1 });
+  }
+  return out.slice(0, n);
+}
+
+function offsetOf(text: string, line: number, character: number): number {
+  let off = 0;
+  for (let l = 0; l < line; l++) off = text.indexOf('\n', off) + 1;
+  return off + character;
+}
+
+function applyEdit(text: string, e: Edit): string {
+  const off = offsetOf(text, e.line, e.character);
+  return text.slice(0, off) + e.insert + text.slice(off + e.deleteCount);
+}
+
+// ── figures ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function stats(xs: number[]): { median: number; p95: number; max: number; mean: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1]!, mean: xs.reduce((a, b) => a + b, 0) / xs.length };
+}
+
+function row(what: string, xs: number[]): string {
+  const s = stats(xs);
+  const f = (v: number) => v.toFixed(2).padStart(8);
+  return `  ${what.padEnd(58)} ${f(s.median)} ${f(s.p95)} ${f(s.max)} ${f(s.mean)}`;
+}
+
+const HEADER = `  ${'ms per edit'.padEnd(58)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}`;
+
+/** tree-sitter full parse and incremental reparse for each edit of `text` (edits given in C-text coordinates). */
+function treeSitterFigures(texts: { before: string; edit: Edit }[]): { full: number[]; incremental: number[] } {
+  const parser = new Parser();
+  parser.setLanguage(C as unknown as Parser.Language);
+  const full: number[] = [];
+  const incremental: number[] = [];
+  for (const { before, edit } of texts) {
+    const after = applyEdit(before, edit);
+    let t0 = performance.now();
+    parser.parse(after);
+    full.push(performance.now() - t0);
+    const old = parser.parse(before);
+    const start = offsetOf(before, edit.line, edit.character);
+    t0 = performance.now();
+    old.edit({
+      startIndex: start,
+      oldEndIndex: start + edit.deleteCount,
+      newEndIndex: start + edit.insert.length,
+      startPosition: { row: edit.line, column: edit.character },
+      oldEndPosition: { row: edit.line, column: edit.character + edit.deleteCount },
+      newEndPosition: { row: edit.line, column: edit.character + edit.insert.length },
+    });
+    parser.parse(after, old);
+    incremental.push(performance.now() - t0);
+  }
+  return { full, incremental };
+}
+
+async function run(
+  label: string,
+  uri: string,
+  languageId: string,
+  text: string,
+  edits: Edit[],
+  treeSitterInput: (before: string, e: Edit) => { before: string; edit: Edit },
+): Promise<void> {
+  const bundle = await buildServerBundle();
+  const child = spawn(process.execPath, [bundle.path, '--stdio', `--debounce-ms=${DEBOUNCE}`], { env: bundle.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const client = new TestClient(connection);
+  const lsp: number[] = [];
+  let findings: number;
+  try {
+    await client.initialize({ initializationOptions: { era: '6.8', run: 'onType', maxFileSize: 8 * 1024 * 1024 } });
+    await client.initialized();
+    await client.open(uri, languageId, text, 1);
+    const first = await client.nextDiagnostics(uri, 0, (p) => p.version === 1, 120_000);
+    findings = first.diagnostics.length;
+    let current = text;
+    let version = 1;
+    for (const e of edits) {
+      version++;
+      const from = client.diagnostics.length;
+      const t0 = performance.now();
+      await client.change(uri, version, [
+        { range: { start: { line: e.line, character: e.character }, end: { line: e.line, character: e.character + e.deleteCount } }, text: e.insert },
+      ]);
+      const v = version;
+      await client.nextDiagnostics(uri, from, (p) => p.version === v, 60_000);
+      lsp.push(performance.now() - t0);
+      current = applyEdit(current, e);
+    }
+    await connection.sendRequest('shutdown');
+    await connection.sendNotification('exit');
+  } finally {
+    connection.dispose();
+    if (child.exitCode === null) child.kill();
+    bundle.dispose();
+  }
+
+  // The same edits in this process: the Analyzer (what the worker runs), tree-sitter full and incremental.
+  const analyzer = new Analyzer({ settings: resolveSettings({ era: '6.8', maxFileSize: 8 * 1024 * 1024 }) });
+  const inProcess: number[] = [];
+  const factsOnly: number[] = [];
+  const era = parseEra('6.8');
+  const tsInputs: { before: string; edit: Edit }[] = [];
+  let current = text;
+  analyzer.model({ uri, languageId, text: current, version: 1 });
+  edits.forEach((e, i) => {
+    tsInputs.push(treeSitterInput(current, e));
+    current = applyEdit(current, e);
+    const t0 = performance.now();
+    analyzer.model({ uri, languageId, text: current, version: i + 2 });
+    inProcess.push(performance.now() - t0);
+    if (languageId === 'c') {
+      const t1 = performance.now();
+      extractCFacts(current, { era });
+      factsOnly.push(performance.now() - t1);
+    }
+  });
+  const ts = treeSitterFigures(tsInputs);
+
+  console.log(`\n${label}: ${text.split('\n').length} lines, ${(text.length / 1024).toFixed(0)} KB, ${findings} diagnostics, ${edits.length} edits`);
+  console.log(HEADER);
+  console.log(row(`didChange → publishDiagnostics (stdio server, debounce ${DEBOUNCE} ms)`, lsp));
+  console.log(row('Analyzer.model in process (no transport, no worker)', inProcess));
+  if (factsOnly.length) console.log(row('  of which C facts alone (parse + tree mirror + extract)', factsOnly));
+  console.log(row('tree-sitter full parse of the same text', ts.full));
+  console.log(row('tree-sitter incremental reparse (edit + old tree)', ts.incremental));
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/keystroke: node ${process.version}, ${new Date().toISOString()}`);
+  const c = cFile(LINES);
+  const cEdits = makeEdits(c, (l) => l.startsWith('\t') && l.trim().length > 0 && !l.trim().startsWith('//'), EDITS);
+  await run('C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
+
+  const mbox = series(PATCHES);
+  const sEdits = makeEdits(mbox, (l) => l.startsWith('+\t') && l.length > 2, EDITS);
+  // The post-image of the hunk holding the edit: its ' ' and '+' lines without their first column.
+  const hunkPostImage = (before: string, e: Edit) => {
+    const lines = before.split('\n');
+    let start = e.line;
+    while (!lines[start - 1]!.startsWith('@@')) start--;
+    let end = e.line;
+    while (end + 1 < lines.length && /^[ +-]/.test(lines[end + 1]!) && !lines[end + 1]!.startsWith('-- ')) end++;
+    const post: string[] = [];
+    let editLine = 0;
+    for (let l = start; l <= end; l++) {
+      if (lines[l]!.startsWith('-')) continue;
+      if (l === e.line) editLine = post.length;
+      post.push(lines[l]!.slice(1));
+    }
+    return { before: post.join('\n') + '\n', edit: { ...e, line: editLine, character: e.character - 1 } };
+  };
+  await run(`${PATCHES}-patch series`, 'file:///bench/series.mbox', 'kernel-mbox', mbox, sEdits, hunkPostImage);
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

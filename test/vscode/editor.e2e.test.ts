@@ -1,0 +1,363 @@
+// The editor features in a real VS Code: the packaged extension (.vsix) installed into code-server, driven in headless
+// Chromium through playwright-core, with the real rule catalogue:
+//   1. a .patch that adds a lock/get_user_pages()/unlock sequence, in a kernel tree: the gup-convertible-to-unlocked
+//      finding is listed in the Problems panel;
+//   2. its conversion quick fix (Ctrl+. → "… get_user_pages_fast …") rewrites the call, drops the lock and unlock
+//      lines and recounts the hunk header: the problem goes, and the saved patch passes `git apply --check`;
+//   3. "Kernel MM Lens: Simulate this fault path" on the call opens the simulation webview, whose DOM holds the SVG
+//      timeline with a lane for mmap_lock and one per task of the preset.
+// Screenshots are kept on failure (and with MMLENS_E2E_SCREENSHOTS). MMLENS_E2E_VSIX=<file> tests a .vsix built
+// beforehand (e.g. by `npm run package`) instead of packaging one here. Needs code-server and Chromium, like
+// extension.e2e.test.ts (test/setup.sh installs them; `npm run test:quick` leaves this suite out).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import {
+  codeServerEnv,
+  ensureBuilt,
+  findChromium,
+  findCodeServer,
+  findFiles,
+  installExtension,
+  killMarked,
+  packageVsix,
+  root,
+  startCodeServer,
+  tail,
+  type RunningCodeServer,
+} from './code-server';
+
+const PATCH = '0001-foo_dma-add-foo_dma_pin_one.patch';
+const PATCH_TEXT = readFileSync(join(root, 'test', 'fixtures', 'editor', 'foo-dma-pin-one.patch'), 'utf8');
+/** 1-based line of the added get_user_pages call in the patch. */
+const GUP_LINE = PATCH_TEXT.split('\n').findIndex((l) => l.startsWith('+\tret = get_user_pages(')) + 1;
+/** What the preferred fix must make of the patch: the call converted, lock and unlock gone, the header recounted. */
+const FIXED_TEXT = PATCH_TEXT.replace('@@ -59,3 +59,14 @@', '@@ -59,3 +59,12 @@')
+  .replace('+\tmmap_read_lock(mm);\n', '')
+  .replace('+\tmmap_read_unlock(mm);\n', '')
+  .replace('get_user_pages(uaddr & PAGE_MASK, 1, FOLL_WRITE, page)', 'get_user_pages_fast(uaddr & PAGE_MASK, 1, FOLL_WRITE, page)');
+const FIX_TITLE = 'Replace the locked get_user_pages with get_user_pages_fast(start, nr_pages, gup_flags, pages)';
+
+const UI_TIMEOUT = 45_000;
+
+test('the packaged extension in code-server: a rule finding in a patch, its conversion fix, and the simulation webview', { timeout: 300_000 }, async (t) => {
+  const codeServer = findCodeServer();
+  const browserPath = findChromium();
+  const missing = [
+    !codeServer.path && `code-server (looked at ${codeServer.looked.join(', ')}; run .ci/install-code-server.sh or set MMLENS_CODE_SERVER)`,
+    !browserPath.path && `chromium (looked at ${browserPath.looked.join(', ')}; apt-get install chromium or set MMLENS_CHROMIUM)`,
+  ].filter((s): s is string => typeof s === 'string');
+  if (missing.length > 0) assert.fail(`not found: ${missing.join('; ')}; \`npm test\` installs both (test/setup.sh)`);
+
+  const started = Date.now();
+  const step = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
+  const marker = randomUUID();
+  const tmp = mkdtempSync(join(tmpdir(), 'mmlens-vscode-editor-'));
+  const shots = process.env.MMLENS_E2E_SCREENSHOTS || join(tmp, 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  const dirs = { userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), home: join(tmp, 'home') };
+  // The workspace is a kernel tree (top-level Makefile: 6.8) holding the patch, so rules see the whole file.
+  const workspace = join(tmp, 'linux');
+  for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home]) mkdirSync(d, { recursive: true });
+  cpSync(join(root, 'samples', 'tree'), workspace, { recursive: true });
+  writeFileSync(join(workspace, PATCH), PATCH_TEXT);
+  mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    join(dirs.userDataDir, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.enableExperiments': false,
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+      'editor.minimap.enabled': false,
+      'editor.stickyScroll.enabled': false,
+      'window.restoreWindows': 'none',
+      'files.autoSave': 'off',
+    }),
+  );
+
+  const env = codeServerEnv(dirs, marker);
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let n = 0;
+  const shot = async (name: string) => {
+    if (!page) return;
+    const file = join(shots, `${String(++n).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, timeout: 10_000 }).catch(() => {});
+    t.diagnostic(`screenshot ${file}`);
+  };
+  let ok = false;
+  try {
+    let vsix = process.env.MMLENS_E2E_VSIX;
+    if (!vsix) {
+      ensureBuilt();
+      vsix = packageVsix(tmp);
+    }
+    step(`installing ${vsix}`);
+    installExtension(codeServer.path!, dirs, vsix, env);
+    server = await startCodeServer(codeServer.path!, dirs, workspace, env, join(tmp, 'code-server.log'), marker);
+    step(`code-server up at ${server.url}`);
+    browser = await chromium.launch({
+      executablePath: browserPath.path!,
+      headless: true,
+      chromiumSandbox: false,
+      args: ['--disable-gpu', '--disable-background-networking'],
+      env: { ...env, MMLENS_E2E_MARKER: `${marker}-browser` },
+      timeout: 30_000,
+    });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: PATCH }).first().waitFor({ timeout: 60_000 });
+    step('workbench loaded');
+
+    // ── 1. the finding in the Problems panel ────────────────────────────────────────────────────────────────────
+    await openFile(page, PATCH);
+    await page.keyboard.press('Control+Shift+M');
+    const problems = await poll(
+      async () => {
+        const text = await markersText(page!);
+        return text.includes('gup-convertible-to-unlocked') ? text : undefined;
+      },
+      UI_TIMEOUT,
+      'the gup-convertible-to-unlocked finding in the Problems panel',
+    );
+    t.diagnostic(`problems panel: ${problems.replace(/\s+/g, ' ').slice(0, 300)}`);
+    assert.match(problems, /get_user_pages holds mmap_lock for the whole call, through page-in I\/O/);
+    assert.match(problems, /kernel-mm-lens\W*gup-convertible-to-unlocked\b/);
+    assert.match(problems, new RegExp(`\\[Ln ${GUP_LINE}, Col 9\\]`));
+    step('finding listed in the Problems panel');
+    await shot('problem');
+
+    // ── 2. the conversion quick fix ─────────────────────────────────────────────────────────────────────────────
+    await goToLine(page, GUP_LINE, 12);
+    await poll(
+      async () => {
+        await page!.keyboard.press('Escape');
+        await page!.keyboard.press('Control+.');
+        await page!.locator(`.action-widget .monaco-list-row[aria-label="${FIX_TITLE}"]`).waitFor({ state: 'visible', timeout: 5_000 });
+        const rows = await page!.locator('.action-widget .monaco-list-row').evaluateAll((es) => es.map((e) => e.getAttribute('aria-label')));
+        t.diagnostic(`code actions: ${rows.join(' | ')}`);
+        await shot('quick-fix-menu');
+        // The widget's overlay takes the pointer: choose with the keyboard, as a user does.
+        for (let i = 0; i < rows.length; i++) {
+          const focused = await page!.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label', { timeout: 2_000 });
+          if (focused === FIX_TITLE) break;
+          await page!.keyboard.press('ArrowDown');
+        }
+        assert.equal(await page!.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label', { timeout: 2_000 }), FIX_TITLE);
+        await page!.keyboard.press('Enter');
+        return true;
+      },
+      UI_TIMEOUT,
+      `the "${FIX_TITLE}" code action`,
+    );
+    await poll(async () => ((await editorText(page!)).includes('get_user_pages_fast(uaddr') ? true : undefined), UI_TIMEOUT, 'the call rewritten in the editor');
+    await page.keyboard.press('Control+S');
+    const saved = await poll(
+      async () => {
+        const s = readFileSync(join(workspace, PATCH), 'utf8');
+        return s !== PATCH_TEXT ? s : undefined;
+      },
+      UI_TIMEOUT,
+      'the patch saved',
+    );
+    assert.equal(saved, FIXED_TEXT);
+    const check = spawnSync('git', ['apply', '--check', PATCH], { cwd: workspace, encoding: 'utf8' });
+    assert.equal(check.status, 0, `git apply --check of the fixed patch: ${check.stderr}`);
+    await poll(
+      async () => {
+        const text = await markersText(page!);
+        return !text.includes('gup-convertible-to-unlocked') && /No problems have been detected/i.test(text) ? true : undefined;
+      },
+      UI_TIMEOUT,
+      'the finding gone from the Problems panel',
+    );
+    step('quick fix applied: call converted, patch saved and applicable, problem gone');
+    await shot('fixed');
+
+    // ── 3. Simulate this fault path → the webview's timeline ────────────────────────────────────────────────────
+    await goToLine(page, GUP_LINE - 1, 12);
+    await runCommand(page, 'Kernel MM Lens: Simulate this fault path');
+    const found = await poll(
+      async () => {
+        for (const frame of page!.frames()) {
+          const r = await webviewTimeline(frame);
+          if (r && r.lanes.length > 0) return r;
+        }
+        return undefined;
+      },
+      UI_TIMEOUT,
+      'the timeline lanes in the simulation webview',
+    );
+    t.diagnostic(`webview: ${JSON.stringify(found)}`);
+    assert.deepEqual(found.lanes, ['mmap_lock', 'task:dio', 'task:writer', 'task:ps']);
+    assert.equal(found.heading, 'this path: foo_dma_pin_one() lines 68–68, era 6.8');
+    assert.equal(found.verdict, 'dio: ok (1) at 2002 µs, 1 retry; writer: ok at 105 µs; ps: ok at 202 µs');
+    assert.match(found.params, /"variant": "get_user_pages_fast"/);
+    assert.match(found.csp, /default-src 'none'/);
+    step('simulation webview shows the timeline');
+    await shot('simulation');
+
+    const logs = join(dirs.userDataDir, 'logs');
+    for (const f of findFiles(logs, /^Kernel MM Lens\.log$/)) assert.doesNotMatch(readFileSync(f, 'utf8'), /\[(error|warning)\]/, `${f} has no errors or warnings`);
+    ok = true;
+  } finally {
+    if (!ok) {
+      await shot('failure');
+      if (server) t.diagnostic(`code-server log:\n${tail(server.logPath)}`);
+      for (const f of findFiles(join(dirs.userDataDir, 'logs'), /Kernel MM Lens|exthost\.log$|remoteexthost\.log$/)) {
+        t.diagnostic(`${f}:\n${tail(f, 3_000)}`);
+        saveCopy(f, join(shots, basename(f)));
+      }
+    }
+    const leftovers: string[] = [];
+    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+    leftovers.push(...(await killMarked(`${marker}-browser`)));
+    if (server) leftovers.push(...(await server.stop()));
+    leftovers.push(...(await killMarked(marker)));
+    if (leftovers.length > 0) t.diagnostic(`killed leftover processes: ${leftovers.join('; ')}`);
+    if (process.env.MMLENS_E2E_KEEP) t.diagnostic(`kept ${tmp}`);
+    else {
+      const keepShots = !ok || Boolean(process.env.MMLENS_E2E_SCREENSHOTS);
+      if (!ok && server) saveCopy(server.logPath, join(shots, 'code-server.log'));
+      for (const name of readdirSync(tmp)) {
+        const p = join(tmp, name);
+        if (!(keepShots && p === shots)) rmSync(p, { recursive: true, force: true });
+      }
+      if (!keepShots || shots !== join(tmp, 'screenshots')) rmSync(tmp, { recursive: true, force: true });
+      if (keepShots) t.diagnostic(`screenshots in ${shots}`);
+    }
+  }
+});
+
+test('the fixture patch adds one locked get_user_pages call and applies to the sample tree', () => {
+  assert.equal(PATCH_TEXT.split('\n')[GUP_LINE - 1], '+\tret = get_user_pages(uaddr & PAGE_MASK, 1, FOLL_WRITE, page);');
+  const dir = mkdtempSync(join(tmpdir(), 'mmlens-fixture-'));
+  try {
+    const tree = join(dir, 'tree');
+    cpSync(join(root, 'samples', 'tree'), tree, { recursive: true });
+    writeFileSync(join(dir, 'a.patch'), PATCH_TEXT);
+    writeFileSync(join(dir, 'b.patch'), FIXED_TEXT);
+    for (const p of ['a.patch', 'b.patch']) {
+      const r = spawnSync('git', ['apply', '--check', join(dir, p)], { cwd: tree, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${p}: ${r.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function saveCopy(from: string, to: string): void {
+  try {
+    copyFileSync(from, to);
+  } catch {
+    // nothing to keep
+  }
+}
+
+async function poll<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await poll(
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+      return true;
+    },
+    UI_TIMEOUT,
+    `${name} to open from Quick Open`,
+  );
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** Go to Line (Ctrl+G) `line:column` in the active editor, which keeps the focus. */
+async function goToLine(page: Page, line: number, column: number): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+async function markersText(page: Page): Promise<string> {
+  return (await page.locator('.markers-panel').first().innerText({ timeout: 2_000 }).catch(() => '')).replace(/\u00a0/g, ' ');
+}
+
+async function editorText(page: Page): Promise<string> {
+  return (await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText({ timeout: 2_000 })).replace(/\u00a0/g, ' ');
+}
+
+interface WebviewTimeline {
+  lanes: string[];
+  heading: string;
+  verdict: string;
+  params: string;
+  csp: string;
+}
+
+/** Runs in a frame (a string: the project compiles without the DOM library): the simulation panel's content. */
+const TIMELINE_SCRIPT = `(() => {
+  const lanes = Array.from(document.querySelectorAll('.timeline svg [data-lane]')).map((e) => e.getAttribute('data-lane'));
+  if (lanes.length === 0) return undefined;
+  const text = (sel) => (document.querySelector(sel)?.textContent || '').trim();
+  return {
+    lanes,
+    heading: text('.side h2'),
+    verdict: text('.side .verdict'),
+    params: text('.side .params'),
+    csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') || '',
+  };
+})()`;
+
+async function webviewTimeline(frame: Frame): Promise<WebviewTimeline | undefined> {
+  try {
+    return (await frame.evaluate(TIMELINE_SCRIPT)) as WebviewTimeline | undefined;
+  } catch {
+    return undefined; // a frame that went away or is not ready
+  }
+}
