@@ -18,7 +18,7 @@ function bigC(functions: number): string {
   return out.join('\n');
 }
 
-test('worker pool: a small document is answered while a large one is still being analysed; a newer version cancels the older', { timeout: 120_000 }, async () => {
+test('worker pool: a small document is answered while a large one is still being analysed; a newer version cancels the older (answered at once, the worker kept)', { timeout: 120_000 }, async () => {
   const script = defaultWorkerScript(join(root, 'server', 'src', 'lsp'));
   assert.ok(script, 'the worker entry is found from the sources');
   const pool = new WorkerPool(script, silentLogger);
@@ -39,7 +39,8 @@ test('worker pool: a small document is answered while a large one is still being
     assert.equal(v2.version, 2);
     assert.equal(v2.symbols.length, 3_000);
     assert.deepEqual(order, ['small', 'large v1 cancelled']);
-    assert.deepEqual(pool.workersStarted(), { small: 1, large: 2 });
+    // The cancelled analysis is not preempted (terminating a thread inside tree-sitter aborts the process): one worker each.
+    assert.deepEqual(pool.workersStarted(), { small: 1, large: 1 });
   } finally {
     pool.dispose();
   }

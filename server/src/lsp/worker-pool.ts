@@ -2,9 +2,10 @@
  * Analysis off the main thread. Two lanes, each with one worker thread: documents up to LARGE_DOCUMENT_BYTES go to
  * the "small" lane, larger ones to the "large" lane, so a 10 MB series being analysed never delays the diagnostics
  * of the other documents. Per lane, jobs of the same document coalesce (only the newest version waits), and a newer
- * version of the document being analysed cancels the older analysis: the worker is terminated (its synchronous
- * work cannot be interrupted otherwise) and a fresh one started. Without a worker script (an embedding that did not
- * bundle dist/analysis-worker.js) everything runs in this thread, in order.
+ * version of the document being analysed cancels the older analysis: it is answered as cancelled at once and its
+ * result dropped when it comes. The worker is not terminated (see Lane.submit): the newer version waits for the older
+ * analysis to end in the same lane, other documents' lanes are not delayed. Without a worker script (an embedding that
+ * did not bundle dist/analysis-worker.js) everything runs in this thread, in order.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,7 +74,13 @@ class Lane {
         }
       }
       const c = this.current;
-      if (c && c.coalesce && c.uri === job.uri && c.version !== job.version) this.kill(new CancelledError(c.uri));
+      if (c && c.coalesce && c.uri === job.uri && c.version !== job.version) {
+        // The older analysis is answered "cancelled" now; the worker is NOT terminated: terminating a thread inside
+        // tree-sitter's native parse aborts the whole process (node-addon-api: "terminate called after throwing an
+        // instance of 'Napi::Error'"). It finishes the stale analysis, whose answer is dropped, then takes the next.
+        this.current = undefined;
+        c.reject(new CancelledError(c.uri));
+      }
     }
     this.queue.push(job);
     this.pump();
