@@ -41,7 +41,7 @@ const DEFAULT_MAX_CHARS = 16 * 1024 * 1024;
  * updates, VM_FAULT_* tests, retry loops built on those) involves one of these identifiers in its body. A body
  * without any of them has no facts: it is not walked (see FunctionFacts.analysed).
  */
-const MM_BODY_RE =
+export const MM_BODY_RE =
   /\b(?:get_user_pages\w*|__get_user_pages\w*|get_user_page_vma_remote|pin_user_pages\w*|fixup_user_fault|handle_mm_fault|mmap_sem|mmap_lock|mmap_(?:read|write)_\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|VM_FAULT_\w*|FAULT_FLAG_\w*|FOLL_\w*|\w*signal_pending)\b/;
 
 /** Knob for tests and benchmarks: false walks every function body eagerly. */

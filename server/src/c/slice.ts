@@ -7,9 +7,7 @@
  * the kept part is most of the file anyway.
  */
 
-/** Identifiers whose presence in a body makes it worth parsing (the facts' own body filter, c/index.ts). */
-const MM_BODY_RE =
-  /\b(?:get_user_pages\w*|__get_user_pages\w*|get_user_page_vma_remote|pin_user_pages\w*|fixup_user_fault|handle_mm_fault|mmap_sem|mmap_lock|mmap_(?:read|write)_\w+|lock_vma_under_rcu|vma_end_read|lock_mm_and_find_vma|release_fault_lock|VM_FAULT_\w*|FAULT_FLAG_\w*|FOLL_\w*|\w*signal_pending)\b/;
+import { MM_BODY_RE } from './index';
 
 export interface Slice {
   text: string;

@@ -60,13 +60,8 @@ function lineReader(side: SideFacts, file: FileDiff): (n: number) => string | un
     const lines = side.image.split('\n');
     return (n) => (n >= 0 && n < lines.length ? lines[n]!.replace(/\r$/, '') : undefined);
   }
-  const map = new Map<number, string>();
-  for (const h of file.hunks)
-    for (const dl of h.lines) {
-      if (side.side === 'post' && dl.kind !== 'del' && dl.newLine !== undefined) map.set(dl.newLine - 1, dl.text);
-      if (side.side === 'pre' && dl.kind !== 'add' && dl.oldLine !== undefined) map.set(dl.oldLine - 1, dl.text);
-    }
-  return (n) => map.get(n);
+  const ix = diffLineIndex(file, side.side);
+  return (n) => ix.get(n)?.text;
 }
 
 /** The DiffLine of a 0-based file line on one side. */
