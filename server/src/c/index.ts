@@ -46,17 +46,26 @@ export const MM_BODY_RE =
 
 /** Knob for tests and benchmarks: false walks every function body eagerly. */
 export const lazyBodies = { enabled: true };
-const SIGNAL_FNS_RE = /\b(?:fault_signal_pending|fatal_signal_pending|__fatal_signal_pending|signal_pending|gup_signal_pending)\s*\(/;
+export const SIGNAL_FNS_RE = /\b(?:fault_signal_pending|fatal_signal_pending|__fatal_signal_pending|signal_pending|gup_signal_pending)\s*\(/;
 
-function emptyFacts(truncated: boolean): CFacts {
+export function emptyFacts(truncated: boolean): CFacts {
   return { functions: [], unreliable: [], parseErrors: 0, orphans: { gupCalls: [], lockOps: [], faultCalls: [] }, truncated };
 }
 
-function overBudget(phase: 'parse' | 'analysis', opts: ExtractOptions): CFacts {
+export function overBudget(phase: 'parse' | 'analysis', opts: ExtractOptions): CFacts {
   return { ...emptyFacts(false), budgetExceeded: { phase, budgetMs: opts.budgetMs ?? 0 } };
 }
 
-function functionName(def: SyntaxNode): string | undefined {
+/** What naming a function reads of a syntax node: the JS mirror (tree.ts) and tree-sitter's own node both have it. */
+export interface NamingNode<N> {
+  readonly type: string;
+  readonly text: string;
+  readonly nextNamedSibling: N | null;
+  childForFieldName(name: string): N | null;
+  namedChild(index: number): N | null;
+}
+
+export function functionName<N extends NamingNode<N>>(def: N): string | undefined {
   let d = def.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') {
     d = d.childForFieldName('declarator');
@@ -65,8 +74,11 @@ function functionName(def: SyntaxNode): string | undefined {
   return id ? id.text : undefined;
 }
 
-/** `SYSCALL_DEFINE3(mprotect, …)` followed by a body parses as a call statement + a compound statement. */
-function macroFunction(stmt: SyntaxNode): FunctionInput | undefined {
+/**
+ * `SYSCALL_DEFINE3(mprotect, …)` followed by a body parses as a call statement + a compound statement: the function's
+ * name and its body, or undefined when `stmt` is not such a header.
+ */
+export function macroFunctionOf<N extends NamingNode<N>>(stmt: N): { name: string; body: N } | undefined {
   const next = stmt.nextNamedSibling;
   if (!next || next.type !== 'compound_statement') return undefined;
   const call = stmt.namedChild(0);
@@ -75,29 +87,37 @@ function macroFunction(stmt: SyntaxNode): FunctionInput | undefined {
   if (!/^[A-Z_][A-Z0-9_]*$/.test(macro)) return undefined;
   const first = call.childForFieldName('arguments')?.namedChild(0)?.text ?? '';
   const name = /^(?:COMPAT_)?SYSCALL_DEFINE\d$/.test(macro) && first ? `sys_${first}` : `${macro}(${first})`;
-  // The range spans the header (macro call) and the body; use the body node's parent-less span via the call.
-  return { name, node: next, body: next, synthetic: false };
+  return { name, body: next };
 }
 
-const CONTAINERS = new Set(['translation_unit', 'ERROR', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif',
+function macroFunction(stmt: SyntaxNode): FunctionInput | undefined {
+  const m = macroFunctionOf(stmt);
+  // The range spans the header (macro call) and the body; use the body node's parent-less span via the call.
+  return m ? { name: m.name, node: m.body, body: m.body, synthetic: false } : undefined;
+}
+
+export const CONTAINERS = new Set(['translation_unit', 'ERROR', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif',
   'preproc_elifdef', 'linkage_specification', 'declaration_list']);
+
+/** ERROR and MISSING nodes under `n`, descending only through subtrees with errors. */
+export function collectErrors(n: SyntaxNode, errors: SyntaxNode[], missing: SyntaxNode[]): void {
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    for (const c of x.children) {
+      if (c.type === 'ERROR') errors.push(c);
+      else if (c.isMissing) missing.push(c);
+      else if (c.hasError) stack.push(c);
+    }
+  }
+}
 
 /** Functions (descending only through top-level containers) and ERROR / MISSING nodes (only through subtrees with errors). */
 function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]; missing: SyntaxNode[] } {
   const fns: FunctionInput[] = [];
   const errors: SyntaxNode[] = [];
   const missing: SyntaxNode[] = [];
-  const errorsIn = (n: SyntaxNode): void => {
-    const stack = [n];
-    while (stack.length) {
-      const x = stack.pop()!;
-      for (const c of x.children) {
-        if (c.type === 'ERROR') errors.push(c);
-        else if (c.isMissing) missing.push(c);
-        else if (c.hasError) stack.push(c);
-      }
-    }
-  };
+  const errorsIn = (n: SyntaxNode): void => collectErrors(n, errors, missing);
   const stack: SyntaxNode[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
@@ -131,14 +151,14 @@ function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]
   return { fns, errors, missing };
 }
 
-function statementOf(n: SyntaxNode): SyntaxNode {
+export function statementOf(n: SyntaxNode): SyntaxNode {
   for (let p: SyntaxNode | null = n.parent; p; p = p.parent) {
     if (p.type.endsWith('_statement') || p.type === 'declaration' || p.type === 'compound_statement') return p;
   }
   return n.parent ?? n;
 }
 
-function mergeRanges(rs: Range[]): Range[] {
+export function mergeRanges(rs: Range[]): Range[] {
   const cmp = (a: Range['start'], b: Range['start']): number => (a.line !== b.line ? a.line - b.line : a.column - b.column);
   const sorted = [...rs].sort((a, b) => cmp(a.start, b.start));
   const out: Range[] = [];
@@ -151,12 +171,19 @@ function mergeRanges(rs: Range[]): Range[] {
   return out;
 }
 
+/** What unanalysed() reads of a function: its name and its definition's text and extent (a mirror node or a native one). */
+export interface UnanalysedInput {
+  name: string;
+  synthetic: boolean;
+  node: { text: string; startPosition: { row: number; column: number }; endPosition: { row: number; column: number } };
+}
+
 /**
  * Facts of a function whose body has no mm identifier: no facts; the CFG and labels are built on first read, from
  * a parse of the definition's own text (positions are those of the whole text), so most functions of a file cost
  * no walk at all.
  */
-function unanalysed(f: FunctionInput, map: PositionMapper, era: ExtractOptions['era'], helpers: HelperIndex): FunctionFacts {
+export function unanalysed(f: UnanalysedInput, map: PositionMapper, era: ExtractOptions['era'], helpers: HelperIndex): FunctionFacts {
   // The accessors keep the definition's text, not the mirror.
   const text = f.node.text;
   const at = f.node.startPosition;
@@ -245,9 +272,10 @@ function mergeFacts(a: CFacts, b: CFacts): CFacts {
   };
 }
 
-function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions): CFacts {
+/** Facts of prepared text; `parsed`: its tree when the caller parsed it already (incremental.ts). */
+export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions, parsed?: Parser.Tree): CFacts {
   const deadline = opts.deadline ?? Infinity;
-  const tree = parseWithin(prep.text, deadline);
+  const tree = parsed ?? parseWithin(prep.text, deadline);
   if (!tree) return overBudget('parse', opts);
   let over: CFacts['budgetExceeded'];
   const map = new PositionMapper(prep, text);

@@ -359,10 +359,11 @@ export function parse(text: string): Parser.Tree {
 /**
  * Parses with tree-sitter's own timeout set to what is left until `deadline` (performance.now() ms); undefined when
  * the time is up before or during the parse. The parser is reset after a timeout (it would resume the halted parse)
- * and its timeout cleared afterwards, so other parses are unaffected.
+ * and its timeout cleared afterwards, so other parses are unaffected. `oldTree`: the previous version's tree, already
+ * edited (Tree.edit) to the new text: tree-sitter reuses its unchanged subtrees (incremental reparse).
  */
-export function parseWithin(text: string, deadline: number): Parser.Tree | undefined {
-  if (!Number.isFinite(deadline)) return parse(text);
+export function parseWithin(text: string, deadline: number, oldTree?: Parser.Tree): Parser.Tree | undefined {
+  if (!Number.isFinite(deadline)) return parser().parse(text, oldTree);
   const left = deadline - performance.now();
   if (left <= 0) return undefined;
   const p = parser();
@@ -370,7 +371,7 @@ export function parseWithin(text: string, deadline: number): Parser.Tree | undef
   p.setTimeoutMicros(Math.min(0xffffffff, Math.max(1, Math.ceil(left * 1000))));
   try {
     // The typings say Tree; on a timeout the binding returns nothing.
-    const tree = p.parse(text) as Parser.Tree | null | undefined;
+    const tree = p.parse(text, oldTree) as Parser.Tree | null | undefined;
     if (!tree) {
       p.reset();
       return undefined;

@@ -10,7 +10,7 @@ import { formatEra, describeEraSource, type Era } from '../../../common/era';
 import { extractCFacts } from '../c';
 import { extractHunkFacts, type HunkSide } from '../c/fragments';
 import { sliceToMmFunctions } from '../c/slice';
-import type { CFacts, Range } from '../c/types';
+import type { CFacts, ExtractOptions, Range } from '../c/types';
 import { eraRangeOf, findMakefileEra, resolveEra } from '../era/detect';
 import { hunkImage, parsePatchDocument } from '../series';
 import type { FileDiff, Patch, PatchDocument } from '../series/types';
@@ -41,6 +41,8 @@ export interface FactsOptions {
    * input's facts carry budgetExceeded. Default DEFAULT_BUDGET_MS; 0 for none.
    */
   budgetMs?: number;
+  /** Extracts a C file's facts (default extractCFacts); the language server passes a document's IncrementalCFacts. */
+  cExtractor?: { extract(text: string, options: ExtractOptions): CFacts };
 }
 
 /** A few seconds per file: no real kernel file comes near (the largest parse in a tree walk takes ~0.3 s). */
@@ -90,7 +92,8 @@ export function factsForCFile(text: string, path: string, opts: FactsOptions = {
     return { kind: 'c', path, era: eraInfo(r), facts, parsed: false };
   }
   const src = opts.sliceMm ? sliceToMmFunctions(text).text : text;
-  return { kind: 'c', path, era: eraInfo(r), facts: extractCFacts(src, { era: r.era, ...deadlineOf(opts) }), parsed: true };
+  const extract = opts.cExtractor ? (t: string, o: ExtractOptions) => opts.cExtractor!.extract(t, o) : extractCFacts;
+  return { kind: 'c', path, era: eraInfo(r), facts: extract(src, { era: r.era, ...deadlineOf(opts) }), parsed: true };
 }
 
 const defaultReadTreeFile = (p: string): string | undefined => {

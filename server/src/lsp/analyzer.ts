@@ -25,7 +25,7 @@ import { PositionMapper } from './positions';
 import { matchFile } from '../config/baseline';
 import { DocumentConfigs, configProblemDiagnostic, type DocumentConfig } from './document-config';
 import type { Finding } from '../rules/types';
-import { checkCText } from '../rules/check-c';
+import { IncrementalCCheck } from '../rules/check-c';
 import type { Rule } from '../rules/types';
 import type { CFacts } from '../c/types';
 import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
@@ -100,6 +100,8 @@ interface CacheEntry {
   era?: EraResolution;
   /** Patches in a git checkout: the base-commit's tree, or why the work tree (git-base.ts). */
   gitBase?: GitBase | null;
+  /** C files: the tree and per-function facts and findings of the previous version (carried to the next one). */
+  cCheck?: IncrementalCCheck;
 }
 
 const PATCH_EXTENSIONS = /\.(?:patch|diff|mbox|mbx|eml)$/i;
@@ -352,6 +354,7 @@ export class Analyzer {
       byteLength: Buffer.byteLength(doc.text, 'utf8'),
       generation: this.generation,
     };
+    if (old?.cCheck && e.kind === 'c') e.cCheck = old.cCheck;
     this.cache.set(doc.uri, e);
     return e;
   }
@@ -406,7 +409,8 @@ export class Analyzer {
     if (e.kind === 'c') {
       const tree = e.path ? undefined : this.kernelTree(undefined);
       const era = eff ? eff.era.value : this.explicitEra();
-      const check = checkCText(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
+      e.cCheck ??= new IncrementalCCheck();
+      const check = e.cCheck.check(e.doc.text, this.factsPath(e, tree), { ...(era ? { era } : {}), selection, ...ruleOpts });
       for (const ie of check.internalErrors) this.log.error(`Rule ${ie.rule} failed on ${ie.function} in ${e.doc.uri}: ${ie.message}`);
       model.era = check.facts.era.era;
       model.eraInfo = check.facts.era;

@@ -97,39 +97,59 @@ function runRule(rule: Rule, fn: FunctionFacts, input: CheckInput, base: Omit<Ru
   return shown.filter((f) => keep.has(key(f.range))).map((f) => ({ ...f, message: f.message + note }));
 }
 
-export function checkFacts(input: CheckInput, sel: RuleSelection = {}): CheckResult {
-  const rules = selectRules(sel, input.rules ?? RULES);
+/** What checkFunction() needs besides the function: the selected rules and the context every rule gets. */
+export interface CheckSetup {
+  rules: Rule[];
+  base: Omit<RuleContext, 'era'>;
+}
+
+export function checkSetup(input: CheckInput, sel: RuleSelection = {}): CheckSetup {
+  return {
+    rules: selectRules(sel, input.rules ?? RULES),
+    base: { path: input.path, inMm: isUnderMm(input.path), file: input.facts, line: input.line, fragment: input.fragment },
+  };
+}
+
+/** Findings of one function (in line order; empty for a function without facts). Fingerprints count per function. */
+export function checkFunction(fn: FunctionFacts, input: CheckInput, setup: CheckSetup): CheckResult {
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
-  const base: Omit<RuleContext, 'era'> = {
-    path: input.path,
-    inMm: isUnderMm(input.path),
-    file: input.facts,
-    line: input.line,
-    fragment: input.fragment,
-  };
-  for (const fn of input.facts.functions) {
-    if (!hasFacts(fn)) continue;
-    const seen = new Map<string, number>();
-    for (const rule of rules) {
-      let out: RuleFinding[];
-      try {
-        out = runRule(rule, fn, input, base);
-      } catch (e) {
-        internalErrors.push({ rule: rule.id, function: fn.name, message: (e as Error).message ?? String(e) });
-        continue;
-      }
-      for (const f of out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column)) {
-        const stmt = normalise(input.line(f.range.start.line));
-        const k = `${rule.id}\u0000${fn.name}\u0000${stmt}`;
-        const n = seen.get(k) ?? 0;
-        seen.set(k, n + 1);
-        findings.push({ ...f, rule: rule.id, severity: rule.severity, function: fn.name, statement: stmt, fingerprint: hash(`${k}\u0000${n}`) });
-      }
+  if (!hasFacts(fn)) return { findings, internalErrors };
+  const seen = new Map<string, number>();
+  for (const rule of setup.rules) {
+    let out: RuleFinding[];
+    try {
+      out = runRule(rule, fn, input, setup.base);
+    } catch (e) {
+      internalErrors.push({ rule: rule.id, function: fn.name, message: (e as Error).message ?? String(e) });
+      continue;
+    }
+    for (const f of out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column)) {
+      const stmt = normalise(setup.base.line(f.range.start.line));
+      const k = `${rule.id}\u0000${fn.name}\u0000${stmt}`;
+      const n = seen.get(k) ?? 0;
+      seen.set(k, n + 1);
+      findings.push({ ...f, rule: rule.id, severity: rule.severity, function: fn.name, statement: stmt, fingerprint: hash(`${k}\u0000${n}`) });
     }
   }
-  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.rule.localeCompare(b.rule));
   return { findings, internalErrors };
+}
+
+/** The order findings are reported in: by position, then rule id. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.rule.localeCompare(b.rule));
+}
+
+export function checkFacts(input: CheckInput, sel: RuleSelection = {}): CheckResult {
+  const setup = checkSetup(input, sel);
+  const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
+  for (const fn of input.facts.functions) {
+    const r = checkFunction(fn, input, setup);
+    findings.push(...r.findings);
+    internalErrors.push(...r.internalErrors);
+  }
+  return { findings: sortFindings(findings), internalErrors };
 }
 
 export function eraLabel(eras: DocumentEras): string {

@@ -1,0 +1,378 @@
+/**
+ * Incremental C facts for a document edited keystroke by keystroke (the language server's C files). Same result as
+ * `extractCFacts(text, options)` (test/c/incremental.test.ts compares them on every edit of a random walk), at the
+ * cost of what changed:
+ *  - tree-sitter reparses incrementally: the previous version's tree is edited (Tree.edit, from the common prefix
+ *    and suffix of the two prepared texts) and handed to the parser, which reuses its unchanged subtrees;
+ *  - the top level is read on tree-sitter's own nodes (no JS mirror of the whole tree);
+ *  - every top-level function's facts are kept, keyed by its text (and its column): a function whose text did not
+ *    change is not mirrored nor extracted again; when lines were added or removed above it, its facts are moved by
+ *    that many lines. Facts depend on the function's text, the era and the file's helper index (which functions
+ *    check signals, which are local fault helpers): a change of era or index drops them all.
+ * Whatever the fast path does not read exactly like the whole-file path (top-level ERROR or MISSING nodes outside
+ * functions, declarations with errors, fragments) is analysed by extractPrepared on the same (incremental) tree.
+ */
+import type Parser from 'tree-sitter';
+import { faultHelperOf, type FaultHelper } from './fault-helpers';
+import { FunctionExtractor, type HelperIndex } from './extract';
+import {
+  CONTAINERS,
+  MM_BODY_RE,
+  SIGNAL_FNS_RE,
+  collectErrors,
+  extractCFacts,
+  extractPrepared,
+  functionName,
+  lazyBodies,
+  macroFunctionOf,
+  mergeRanges,
+  overBudget,
+  statementOf,
+  unanalysed,
+} from './index';
+import { parseWithin, prepare, PositionMapper, SYNTHETIC_FUNCTION, type Prepared } from './parser';
+import { mirrorFrom, Source, type Node, type Point } from './tree';
+import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
+
+/** A top-level function as tree-sitter's nodes show it. */
+interface TopFunction {
+  /** function_definition, or the compound_statement of a macro-defined function. */
+  node: Parser.SyntaxNode;
+  /** The macro call before a macro-defined function's body (`SYSCALL_DEFINE3(…)`). */
+  header?: Parser.SyntaxNode;
+  macroName?: string;
+  start: number;
+  end: number;
+}
+
+/** What is kept per function text. */
+interface Kept {
+  /** Unique per entry: what keyOf() names it by. */
+  id: number;
+  /** Column of the definition's first character; the prepared text when it differs from the function's own. */
+  column: number;
+  prepared: string | undefined;
+  /** Facts of a lazy function, built at `row` (their CFG is built on first read, so they are not moved). */
+  lazy?: FunctionFacts;
+  name: string;
+  synthetic: boolean;
+  /** Its body checks signals (HelperIndex.signalHelpers). */
+  signal: boolean;
+  fault: FaultHelper | undefined;
+  /** Body without mm identifiers: facts built on demand (unanalysed); 'dirty': the definition has parse errors. */
+  kind: 'lazy' | 'analysed' | 'dirty';
+  /** Facts at `row` (analysed functions only; dropped with the helper index or the era). */
+  facts?: FunctionFacts;
+  row: number;
+  /** Last run that used it. */
+  run: number;
+  /** Names the function calls (`name(`): the only helper-index entries its facts can depend on. */
+  calls: string[];
+  /** The era and the helper-index entries of `calls` its facts were extracted under. */
+  context?: string;
+}
+
+/** A call's callee name. */
+const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
+
+/** Runs a kept entry survives without being used (undo of the last edits finds its functions again). */
+const KEEP_RUNS = 2;
+
+/**
+ * The facts of a function moved by `delta` lines: every {line, column} position object in it, copied. Facts hold
+ * positions only as such objects (c/types.ts: Pos), never as bare numbers.
+ */
+export function shiftLines<T>(x: T, delta: number): T {
+  if (delta === 0) return x;
+  const go = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(go);
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) out[k] = go(o[k]);
+    if (typeof o.line === 'number' && typeof o.column === 'number') out.line = o.line + delta;
+    return out;
+  };
+  return go(x) as T;
+}
+
+/** The edit that turns `a` into `b` (common prefix and suffix), in tree-sitter's terms. */
+function editBetween(a: string, b: string, pa: Source, pb: Source): Parser.Edit | undefined {
+  const n = Math.min(a.length, b.length);
+  let s = 0;
+  while (s < n && a.charCodeAt(s) === b.charCodeAt(s)) s++;
+  if (s === a.length && s === b.length) return undefined;
+  let e = 0;
+  while (e < n - s && a.charCodeAt(a.length - 1 - e) === b.charCodeAt(b.length - 1 - e)) e++;
+  return {
+    startIndex: s,
+    oldEndIndex: a.length - e,
+    newEndIndex: b.length - e,
+    startPosition: pb.point(s),
+    oldEndPosition: pa.point(a.length - e),
+    newEndPosition: pb.point(b.length - e),
+  };
+}
+
+/**
+ * The top-level functions, read like collect() in index.ts reads the mirror; undefined when the top level holds
+ * something the fast path leaves to the whole-file path (ERROR / MISSING nodes or errors outside functions).
+ */
+function topLevel(root: Parser.SyntaxNode): TopFunction[] | undefined {
+  const out: TopFunction[] = [];
+  const stack: Parser.SyntaxNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      const t = c.type;
+      if (t === 'function_definition') {
+        // A definition without a body or a name is not listed by collect() either.
+        out.push({ node: c, start: c.startIndex, end: c.endIndex });
+        continue;
+      }
+      if (t === 'ERROR' || c.isMissing) return undefined;
+      if (t === 'expression_statement') {
+        const m = macroFunctionOf(c);
+        if (m) out.push({ node: m.body, header: c, macroName: m.name, start: c.startIndex, end: m.body.endIndex });
+      }
+      if (CONTAINERS.has(t)) stack.push(c);
+      else if (c.hasError) return undefined;
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+export interface IncrementalStats {
+  /** Functions whose facts were reused / extracted in the last run. */
+  reused: number;
+  extracted: number;
+  /** The last run read the whole file (fallback) instead of per function, and why. */
+  fallback?: string;
+  /** The last run reparsed incrementally (an old tree was reused). */
+  incremental: boolean;
+}
+
+/** Keeps one document's tree and per-function facts from one version to the next. */
+export class IncrementalCFacts {
+  private prep: string | undefined;
+  private source: Source | undefined;
+  private tree: Parser.Tree | undefined;
+  private readonly kept = new Map<string, Kept>();
+  private run = 0;
+  private ids = 0;
+  private keys = new WeakMap<FunctionFacts, string>();
+  stats: IncrementalStats = { reused: 0, extracted: 0, incremental: false };
+
+  /**
+   * A key that identifies what `fn` (a function of the last result) was computed from: its text and column, the era
+   * and the file's helper index. Equal keys, equal facts up to a shift of lines. Undefined for functions read with
+   * parse errors, without mm identifiers, or by the whole-file path.
+   */
+  keyOf(fn: FunctionFacts): string | undefined {
+    return this.keys.get(fn);
+  }
+
+  /** Forgets the tree and everything kept (the next run reads the whole text). */
+  reset(): void {
+    this.prep = undefined;
+    this.source = undefined;
+    this.tree = undefined;
+    this.kept.clear();
+  }
+
+  extract(text: string, options: ExtractOptions): CFacts {
+    this.run++;
+    this.stats = { reused: 0, extracted: 0, incremental: false };
+    if (typeof text !== 'string' || options.fragment || text.length > (options.maxChars ?? 16 * 1024 * 1024)) {
+      this.reset();
+      this.stats.fallback = 'not a whole C file';
+      return extractCFacts(text, options);
+    }
+    const deadline = options.deadline ?? (options.budgetMs !== undefined && options.budgetMs > 0 ? performance.now() + options.budgetMs : Infinity);
+    const opts: ExtractOptions = { ...options, deadline };
+    if (performance.now() > deadline) return overBudget('parse', opts);
+    const prep = prepare(text);
+    const source = new Source(prep.text);
+    let old: Parser.Tree | undefined;
+    if (this.tree && this.prep !== undefined && this.source) {
+      const edit = editBetween(this.prep, prep.text, this.source, source);
+      if (edit) {
+        this.tree.edit(edit);
+        old = this.tree;
+      } else old = this.tree;
+    }
+    const tree = parseWithin(prep.text, deadline, old);
+    if (!tree) {
+      this.reset();
+      return overBudget('parse', opts);
+    }
+    this.stats.incremental = old !== undefined;
+    this.tree = tree;
+    this.prep = prep.text;
+    this.source = source;
+    const fns = topLevel(tree.rootNode);
+    if (!fns) {
+      this.stats.fallback = 'parse errors outside functions';
+      return extractPrepared(text, prep, opts, tree);
+    }
+    const facts = this.perFunction(text, prep, source, fns, opts);
+    if (!facts) {
+      this.stats.fallback = 'parse errors a function does not hold';
+      return extractPrepared(text, prep, opts, tree);
+    }
+    for (const [k, v] of this.kept) if (this.run - v.run > KEEP_RUNS) this.kept.delete(k);
+    return facts;
+  }
+
+  private perFunction(text: string, prep: Prepared, src: Source, fns: TopFunction[], opts: ExtractOptions): CFacts | undefined {
+    const deadline = opts.deadline ?? Infinity;
+    const map = new PositionMapper(prep, text);
+    const ptext = prep.text;
+    // 1. Who is who: names and helper roles, kept per function text.
+    const entries: { f: TopFunction; key: string; kept: Kept; mirror?: Node }[] = [];
+    for (const f of fns) {
+      const lineStart = text.lastIndexOf('\n', f.start - 1) + 1;
+      const own = text.slice(f.start, f.end);
+      const prepared = ptext.slice(f.start, f.end);
+      const column = f.start - lineStart;
+      const key = own;
+      let kept = this.kept.get(key);
+      if (kept && (kept.column !== column || (kept.prepared ?? own) !== prepared)) kept = undefined;
+      let mirror: Node | undefined;
+      if (!kept) {
+        const body = f.header ? f.node : f.node.childForFieldName('body');
+        const name = f.macroName ?? functionName(f.node);
+        if (!body || !name) {
+          // collect() does not list it; its parse errors are the whole-file path's business.
+          if (f.node.hasError) return undefined;
+          continue;
+        }
+        const bodyText = ptext.slice(body.startIndex, body.endIndex);
+        const dirty = f.node.hasError;
+        const lazy = !f.header && !dirty && lazyBodies.enabled && !MM_BODY_RE.test(bodyText);
+        let fault: FaultHelper | undefined;
+        if (!lazy) {
+          mirror = mirrorFrom(f.node.walk(), src, { clean: !dirty });
+          if (!f.header && bodyText.includes('handle_mm_fault')) fault = faultHelperOf(mirror, bodyText);
+        }
+        const calls = lazy ? [] : [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))];
+        kept = {
+          id: ++this.ids,
+          column,
+          prepared: prepared === own ? undefined : detach(prepared),
+          name,
+          synthetic: name === SYNTHETIC_FUNCTION,
+          signal: SIGNAL_FNS_RE.test(bodyText),
+          fault,
+          kind: lazy ? 'lazy' : dirty ? 'dirty' : 'analysed',
+          row: -1,
+          run: this.run,
+          calls,
+        };
+        // A definition with errors is read again each time (its tree may change with text around it).
+        if (!dirty) this.kept.set(detach(key), kept);
+      }
+      kept.run = this.run;
+      entries.push({ f, key, kept, ...(mirror ? { mirror } : {}) });
+    }
+    const helpers: HelperIndex = { signalHelpers: new Map(), faultHelpers: new Map() };
+    for (const { kept } of entries) {
+      helpers.signalHelpers.set(kept.name, kept.signal);
+      if (kept.fault) helpers.faultHelpers!.set(kept.name, kept.fault);
+    }
+    const era = JSON.stringify(opts.era);
+    const contextOf = (k: Kept): string =>
+      k.calls.reduce((s, c) => {
+        const sig = helpers.signalHelpers.get(c);
+        const fh = helpers.faultHelpers!.get(c);
+        return sig === undefined && fh === undefined ? s : `${s}\u0000${c}:${sig === true ? 1 : 0}:${fh ? fh.flagsParam : ''}`;
+      }, era);
+
+    // 2. Facts: kept (moved to the function's line) or extracted from a mirror of the function alone.
+    const functions: FunctionFacts[] = [];
+    const errors: Node[] = [];
+    const missing: Node[] = [];
+    let over: CFacts['budgetExceeded'];
+    for (const e of entries) {
+      if (performance.now() > deadline) {
+        over = { phase: 'analysis', budgetMs: opts.budgetMs ?? 0 };
+        break;
+      }
+      const { f, kept } = e;
+      const start = src.point(f.start);
+      const row = start.row;
+      if (kept.kind === 'lazy') {
+        // Its CFG and labels (built on first read) depend on its text and position only, not on the helper index.
+        if (!kept.lazy || kept.row !== row || kept.context !== era) {
+          const node = { text: ptext.slice(f.start, f.end), startPosition: start, endPosition: src.point(f.end) };
+          kept.lazy = unanalysed({ name: kept.name, synthetic: kept.synthetic, node }, map, opts.era, helpers);
+          kept.row = row;
+          kept.context = era;
+        }
+        functions.push(kept.lazy);
+        continue;
+      }
+      const context = contextOf(kept);
+      if (kept.context !== context) {
+        kept.facts = undefined;
+        kept.context = context;
+      }
+      if (kept.kind === 'analysed' && kept.facts) {
+        if (kept.row !== row) {
+          kept.facts = shiftLines(kept.facts, row - kept.row);
+          kept.row = row;
+        }
+        functions.push(kept.facts);
+        this.keys.set(kept.facts, `${context}\u0001#${kept.id}`);
+        this.stats.reused++;
+        continue;
+      }
+      const mirror = e.mirror ?? mirrorFrom(f.node.walk(), src, { clean: kept.kind !== 'dirty' });
+      const body = f.header ? mirror : mirror.childForFieldName('body');
+      if (!body) continue;
+      if (kept.kind === 'dirty') {
+        const n = errors.length;
+        collectErrors(mirror, errors, missing);
+        // An ERROR outside the body is read as top-level code (CFacts.orphans) by the whole-file path.
+        for (let k = n; k < errors.length; k++) {
+          const x = errors[k]!;
+          if (x.type === 'ERROR' && (x.startIndex < body.startIndex || x.endIndex > body.endIndex)) return undefined;
+        }
+      }
+      this.stats.extracted++;
+      let facts: FunctionFacts;
+      try {
+        facts = new FunctionExtractor({ name: kept.name, node: mirror, body, synthetic: kept.synthetic }, map, opts.era, helpers).run();
+      } catch {
+        // As in the whole-file path: a bug in one function's extraction marks its body unreliable.
+        errors.push(body);
+        continue;
+      }
+      if (f.header) facts.range = { start: map.pos(pointOf(src, f.header.startIndex)), end: facts.range.end };
+      if (kept.kind === 'analysed') {
+        kept.facts = facts;
+        kept.row = row;
+        this.keys.set(facts, `${context}\u0001#${kept.id}`);
+      }
+      functions.push(facts);
+    }
+    const unreliable: Range[] = mergeRanges([...errors.map((n) => map.range(n)), ...missing.map((m) => map.range(statementOf(m)))]);
+    return {
+      functions,
+      unreliable,
+      parseErrors: errors.length + missing.length,
+      orphans: { gupCalls: [], lockOps: [], faultCalls: [] },
+      truncated: false,
+      ...(over ? { budgetExceeded: over } : {}),
+    };
+  }
+}
+
+/** A copy of `s` that does not keep the text it was sliced from alive (kept keys outlive their version's text). */
+function detach(s: string): string {
+  return (s + ' ').slice(0, -1);
+}
+
+function pointOf(src: Source, index: number): Point {
+  return src.point(index);
+}
