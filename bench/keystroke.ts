@@ -27,6 +27,7 @@ import { Analyzer } from '../server/src/lsp/analyzer';
 import { resolveSettings } from '../common/settings';
 import { buildServerBundle } from '../test/server/bundle';
 import { TestClient } from '../test/server/lsp-client';
+import { kernelCFile as cFile, kernelFunction as fn } from './gen/kernel-c';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -38,88 +39,6 @@ const PATCHES = arg('--patches', 20);
 const DEBOUNCE = arg('--debounce', 0);
 
 // ── inputs ───────────────────────────────────────────────────────────────────────────────────────────────────────
-
-function fn(i: number): string {
-  switch (i % 4) {
-    case 0:
-      return `static int drv${i}_pin(struct drv${i} *d, unsigned long uaddr, int nr)
-{
-	struct mm_struct *mm = current->mm;
-	unsigned int gup_flags = d->write ? FOLL_WRITE : 0;
-	long pinned;
-
-	mmap_read_lock(mm);
-	pinned = get_user_pages(uaddr & PAGE_MASK, nr, gup_flags, d->pages);
-	mmap_read_unlock(mm);
-	if (pinned < 0)
-		return pinned;
-	d->nr_pages = pinned;
-	return 0;
-}
-`;
-    case 1:
-      return `static vm_fault_t arch${i}_do_page_fault(struct pt_regs *regs, unsigned long address)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned int flags = FAULT_FLAG_DEFAULT;
-	vm_fault_t fault;
-
-	if (user_mode(regs))
-		flags |= FAULT_FLAG_USER;
-retry:
-	vma = lock_mm_and_find_vma(mm, address, regs);
-	if (unlikely(!vma))
-		return VM_FAULT_SIGSEGV;
-	fault = handle_mm_fault(vma, address, flags, regs);
-	if (fault_signal_pending(fault, regs))
-		return fault;
-	if (fault & VM_FAULT_COMPLETED)
-		return 0;
-	if (unlikely(fault & VM_FAULT_RETRY)) {
-		flags |= FAULT_FLAG_TRIED;
-		goto retry;
-	}
-	mmap_read_unlock(mm);
-	return fault;
-}
-`;
-    case 2:
-      return `static void walk${i}(struct list_head *head)
-{
-	struct item *it;
-	int n = 0;
-
-	list_for_each_entry(it, head, node) {
-		if (it->flags & ITEM_DEAD)
-			continue;
-		n += it->weight;
-		WRITE_ONCE(it->seen, 1);
-	}
-	pr_debug("walk%d: %d\\n", ${i}, n);
-}
-`;
-    default:
-      return `static inline unsigned long calc${i}(unsigned long a, unsigned long b)
-{
-	unsigned long r = 0;
-	int k;
-
-	for (k = 0; k < BITS_PER_LONG; k++) {
-		if (a & (1UL << k))
-			r ^= b << k;
-	}
-	return r;
-}
-`;
-  }
-}
-
-function cFile(lines: number): string {
-  let text = '// SPDX-License-Identifier: GPL-2.0\n#include <linux/mm.h>\n\n';
-  for (let i = 0; text.split('\n').length < lines; i++) text += fn(i) + '\n';
-  return text;
-}
 
 /** A 20-patch series: each patch adds a locked get_user_pages caller to its own file, in one hunk. */
 function series(patches: number): string {

@@ -172,6 +172,11 @@ export class IncrementalCFacts {
     return this.keys.get(fn);
   }
 
+  /** The current tree as an S-expression (tests compare it with a fresh parse's). */
+  treeText(): string | undefined {
+    return this.tree?.rootNode.toString();
+  }
+
   /** Forgets the tree and everything kept (the next run reads the whole text). */
   reset(): void {
     this.prep = undefined;
