@@ -71,7 +71,7 @@ test('C: the GUP call with its caller lock and unlock; with &locked overridden, 
   assert.ok(r.sides[0]!.events.filter((e) => e.task === 'writer').every((e) => e.documentLine === undefined && e.step === undefined));
   const o = run('fault.c', { line: 37, overrides: { gup: { variant: 'get_user_pages_remote', locked: true } } }).r;
   assert.equal(o.ok, true, o.message);
-  assert.deepEqual(o.sides[0]!.applied, { gup: { variant: 'get_user_pages_remote', gup_flags: ['FOLL_WRITE'], locked: true }, era: '6.8', seed: 1 });
+  assert.deepEqual(o.sides[0]!.applied, { gup: { variant: 'get_user_pages_remote', gup_flags: ['FOLL_WRITE'], locked: true }, era: '6.8', seed: 1, presetSeed: 1 });
   assert.deepEqual(stepLines(o.sides[0]!, 'dio')['locked-test'], [null]);
   assert.equal(o.sides[0]!.verdict, 'dio: ok (1) at 2002 µs, 1 retry; writer: ok at 105 µs; ps: ok at 202 µs');
 });

@@ -8,11 +8,9 @@
 import { eraAtLeast, type Era } from '../../../common/era';
 import type { FunctionFacts, GupCallFact, LockOpFact, RetryLoopFact } from '../c/types';
 import type { FaultFlagName, FaultPathSpec, GupFlagName, GupVariant } from '../../../simulator/src/index';
+import { FAULT_FLAGS, GUP_FLAGS, GUP_VARIANTS } from './names';
 import type { ExtractedPath } from './types';
 
-export const FAULT_FLAGS: readonly FaultFlagName[] = ['WRITE', 'MKWRITE', 'ALLOW_RETRY', 'RETRY_NOWAIT', 'KILLABLE', 'TRIED', 'USER', 'REMOTE', 'INSTRUCTION', 'INTERRUPTIBLE', 'UNSHARE', 'ORIG_PTE_VALID', 'VMA_LOCK'];
-export const GUP_VARIANTS: readonly GupVariant[] = ['get_user_pages', 'get_user_pages_locked', 'get_user_pages_unlocked', 'get_user_pages_remote', 'get_user_pages_fast', 'get_user_pages_longterm', 'pin_user_pages', 'pin_user_pages_fast', 'pin_user_pages_unlocked', 'pin_user_pages_remote', 'pin_user_pages_locked'];
-export const GUP_FLAGS: readonly GupFlagName[] = ['FOLL_WRITE', 'FOLL_FORCE', 'FOLL_NOWAIT', 'FOLL_LONGTERM', 'FOLL_REMOTE', 'FOLL_INTERRUPTIBLE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_PIN'];
 /** Flags the engine adds itself from the access (USER for user tasks, WRITE, INSTRUCTION). */
 const FROM_ACCESS = new Set(['USER', 'WRITE', 'INSTRUCTION']);
 

@@ -5,12 +5,9 @@
  */
 import { compareEra, NEWEST_ERA, OLDEST_ERA, tryParseEra } from '../../../common/era';
 import type { FaultPathSpec } from '../../../simulator/src/index';
-import { FAULT_FLAGS, GUP_FLAGS, GUP_VARIANTS } from './extract';
+import { FAULT_FLAGS, GUP_FLAGS, GUP_VARIANTS, LOCK_RETAKES, SIGNAL_CHECKS, VMA_LOCK_TRIED } from './names';
 import type { GupOverride, SideOverrides, SimulateOverrides } from './types';
 
-const SIGNAL_CHECKS = ['fault_signal_pending', 'fatal', 'none'] as const;
-const LOCK_RETAKES = ['retry-label', 'before-goto', 'lock_mm_and_find_vma'] as const;
-const VMA_LOCK_TRIED = ['always', 'major', 'never'] as const;
 const FAULT_PATH_KEYS = ['initialFlags', 'retry', 'signalCheck', 'lockRetake', 'vmaLock', 'vmaLockTried', 'handlesCompleted', 'unlockAfterRetry'];
 const GUP_KEYS = ['variant', 'gup_flags', 'locked', 'lockedValue', 'vmas'];
 

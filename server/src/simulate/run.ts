@@ -58,14 +58,15 @@ export function buildScenario(preset: Scenario, x: ExtractedPath, over: SideOver
   const s = JSON.parse(JSON.stringify(preset)) as Scenario;
   s.era = over.era ?? x.era;
   s.name = `${preset.name} · ${x.function}:${x.startLine}`;
-  const runSeed = seed ?? s.seed ?? 1;
+  const presetSeed = s.seed ?? 1;
+  const runSeed = seed ?? presetSeed;
   if (x.kind === 'fault-path') {
     // Every faulting task runs the extracted path (none keeps the preset's own handler).
     const tasks = s.tasks.filter((t) => t.faultPath !== undefined || t.script.some((op) => 'access' in op));
     if (!tasks.length) return `preset ${preset.name} has no task that faults (no access op): pick a fault preset such as ${DEFAULT_FAULT_PATH_PRESET}`;
     const faultPath = { ...x.faultPath, ...(over.faultPath ?? {}) };
     for (const task of tasks) task.faultPath = JSON.parse(JSON.stringify(faultPath)) as typeof faultPath;
-    return { scenario: s, tasks: tasks.map((t) => t.id), applied: { faultPath, era: s.era, seed: runSeed } };
+    return { scenario: s, tasks: tasks.map((t) => t.id), applied: { faultPath, era: s.era, seed: runSeed, presetSeed } };
   }
   for (const t of s.tasks) {
     for (const op of t.script) {
@@ -73,7 +74,7 @@ export function buildScenario(preset: Scenario, x: ExtractedPath, over: SideOver
         const { address, nr_pages } = op.gup;
         const gup = { ...x.gup!, ...(over.gup ?? {}) };
         op.gup = { ...gup, address, nr_pages };
-        return { scenario: s, tasks: [t.id], applied: { gup, era: s.era, seed: runSeed } };
+        return { scenario: s, tasks: [t.id], applied: { gup, era: s.era, seed: runSeed, presetSeed } };
       }
     }
   }

@@ -68,7 +68,7 @@ export interface SimulatedSide {
   label: 'this path' | 'before' | 'after';
   extracted: ExtractedPath;
   /** What was run: the extraction with the overrides applied (same kind as `extracted`). */
-  applied: { faultPath?: FaultPathSpec; gup?: Omit<GupOp, 'address' | 'nr_pages'>; era: string; seed: number };
+  applied: { faultPath?: FaultPathSpec; gup?: Omit<GupOp, 'address' | 'nr_pages'>; era: string; seed: number; presetSeed: number };
   verdict: string;
   text: string;
   svg: string;
