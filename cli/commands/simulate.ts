@@ -27,7 +27,8 @@ export interface SimulateIo {
 
 export const SIMULATE_USAGE = `usage: mmlens simulate <scenario.json|preset|result.json> [options]
        mmlens simulate --list-presets
-       mmlens simulate --from <file.c|file.patch>:<line> [--preset NAME] [--era X.Y] [--tree DIR] [--svg F] [--json]
+       mmlens simulate --from <file.c|file.patch>:<line> [--preset NAME] [--era X.Y] [--tree DIR] [--seed N]
+                       [--set KEY=VALUE]... [--svg F] [--json]
 
 Runs the mm + userfaultfd simulator: one timed run (default), all interleavings (--explore), or two runs
 side by side (--compare); a RunResult saved with --json is printed/drawn again without re-running. Prints the verdict, per-task outcomes and attempts, and the metrics.
@@ -41,6 +42,10 @@ options:
   --max-states N     bound on distinct states for --explore (default 20000)
   --compare OTHER    compare with another scenario, preset or saved RunResult JSON (the "after" run)
   --list-presets     list the preset scenarios with their descriptions
+  --set KEY=VALUE    with --from: change an extracted parameter before the run (repeatable): flags (initial
+                     flags), retry.set, retry.clear, retry.max, signalCheck, lockRetake, vmaLock, handlesCompleted,
+                     variant, gup_flags, locked, vmas, era; before./after. for one side of a hunk;
+                     e.g. --set retry.set= --set 'retry.clear=ALLOW_RETRY|TRIED'
   -h, --help         this text
 `;
 

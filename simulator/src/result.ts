@@ -95,6 +95,39 @@ export type TraceEventKind =
   | 'outcome'
   | 'note';
 
+/**
+ * The statement of the code under test an event stands for, when it stands for one: the arch fault handler's steps
+ * (the task's `faultPath`) and a GUP call with its caller's lock, unlock and `*locked` test. The editor links such
+ * events back to the source lines the analysis extracted the path from. Events of other tasks' code (a writer, a uffd
+ * monitor) and what happens inside handle_mm_fault (I/O, page waits, handle_userfault) have none.
+ */
+export type TraceStep =
+  /** The fault starts with the handler's initial flags (`flags = FAULT_FLAG_DEFAULT`). */
+  | 'fault-entry'
+  /** The handler takes mmap_lock (first attempt), re-takes it after a retry, releases it. */
+  | 'lock'
+  | 'relock'
+  | 'unlock'
+  /** lock_vma_under_rcu (taken or refused: the fall back to mmap_lock), vma_end_read. */
+  | 'vma-lock'
+  | 'vma-unlock'
+  /** handle_mm_fault called by the handler (attempt and result). */
+  | 'fault-call'
+  /** The signal check after a RETRY/COMPLETED (fault_signal_pending / fatal_signal_pending). */
+  | 'signal-check'
+  /** The VM_FAULT_COMPLETED test. */
+  | 'completed'
+  /** The retry path's flag update (set TRIED, clear ALLOW_RETRY …), and its back-edge (goto retry / the loop). */
+  | 'retry-flags'
+  | 'retry'
+  /** The GUP call (entry, fast path, return), handle_mm_fault inside it (faultin_page), the caller's mmap_read_lock
+   *  before and unlock after it, the caller's `if (locked)` test. */
+  | 'gup-call'
+  | 'gup-fault'
+  | 'gup-lock'
+  | 'gup-unlock'
+  | 'locked-test';
+
 export interface TraceEvent {
   /** Virtual time, µs. */
   t: number;
@@ -106,6 +139,8 @@ export interface TraceEvent {
   label: string;
   /** Structured details (flags, results, addresses, errno …). */
   details?: Record<string, string | number | boolean | string[]>;
+  /** The code statement the event stands for (see TraceStep); absent for events no statement of the code stands for. */
+  step?: TraceStep;
   lock: LockSnapshot;
 }
 

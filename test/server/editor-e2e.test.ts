@@ -211,6 +211,26 @@ test('bundled server over --stdio with the real rules: diagnostics while typing,
       assert.deepEqual([none.ok, none.message], [false, 'line 1 is not inside a function with mm facts']);
     });
 
+    await t.test('C: mmLens/simulate with overrides: the documented outcome changes, the events keep their lines, a bad value is named', async () => {
+      const params = { uri: C_URI, line: RETRY_LINE, preset: 'uffd-wp-swapped-5.7' };
+      const plain = await request<SimulateResponse>('mmLens/simulate', params);
+      assert.equal(plain.ok, true, plain.message);
+      assert.equal(plain.sides[0]!.outcomes.find((o) => o.task === 'app')?.outcome, 'ok');
+      // ≤5.6 retry semantics (clear ALLOW_RETRY, one retry): the uffd-wp write's third attempt is SIGBUS (behaviour 5).
+      const capped = await request<SimulateResponse>('mmLens/simulate', { ...params, overrides: { faultPath: { retry: { set: ['TRIED'], clear: ['ALLOW_RETRY'], max: 1 } } } });
+      assert.equal(capped.ok, true, capped.message);
+      assert.equal(capped.sides[0]!.outcomes.find((o) => o.task === 'app')?.outcome, 'SIGBUS');
+      assert.deepEqual(capped.sides[0]!.applied.faultPath?.retry, { set: ['TRIED'], clear: ['ALLOW_RETRY'], max: 1 });
+      const retryFlags = capped.sides[0]!.events.find((e) => e.step === 'retry-flags');
+      assert.equal(retryFlags?.documentLine, C_LINES.findIndex((l) => l.includes('flags |= FAULT_FLAG_TRIED')));
+      // Without the signal check a SIGKILL no longer ends the retry loop (behaviour 11).
+      const killed = await request<SimulateResponse>('mmLens/simulate', { uri: C_URI, line: RETRY_LINE, preset: 'fatal-signal-checked' });
+      const unchecked = await request<SimulateResponse>('mmLens/simulate', { uri: C_URI, line: RETRY_LINE, preset: 'fatal-signal-checked', overrides: { faultPath: { signalCheck: 'none' } } });
+      assert.deepEqual([killed.sides[0]!.outcomes[0]!.outcome, unchecked.sides[0]!.outcomes[0]!.outcome], ['killed (SIGKILL)', 'livelock']);
+      const bad = await request<SimulateResponse>('mmLens/simulate', { ...params, overrides: { faultPath: { signalCheck: 'sometimes' } } });
+      assert.deepEqual([bad.ok, bad.message], [false, 'invalid parameter: faultPath.signalCheck: "sometimes" is not one of fault_signal_pending, fatal, none']);
+    });
+
     await t.test('C: typing a second locked get_user_pages caller (three incremental edits) adds a second finding', async () => {
       const from = client.diagnostics.length;
       const end = C_LINES.length - 1; // the text ends with a newline: this line is empty

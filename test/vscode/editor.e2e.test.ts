@@ -5,7 +5,9 @@
 //   2. its conversion quick fix (Ctrl+. → "… get_user_pages_fast …") rewrites the call, drops the lock and unlock
 //      lines and recounts the hunk header: the problem goes, and the saved patch passes `git apply --check`;
 //   3. "Kernel MM Lens: Simulate this fault path" on the call opens the simulation webview, whose DOM holds the SVG
-//      timeline with a lane for mmap_lock and one per task of the preset.
+//      timeline with a lane for mmap_lock and one per task of the preset;
+//   4. in the webview's form, the GUP variant changed back to get_user_pages and re-run: the writer now waits for the
+//      I/O (the verdict changes, the field is marked changed); clicking an event moves the editor's cursor to its line.
 // Screenshots are kept on failure (and with MMLENS_E2E_SCREENSHOTS). MMLENS_E2E_VSIX=<file> tests a .vsix built
 // beforehand (e.g. by `npm run package`) instead of packaging one here. Needs code-server and Chromium, like
 // extension.e2e.test.ts (test/setup.sh installs them; `npm run test:quick` leaves this suite out).
@@ -206,10 +208,49 @@ test('the packaged extension in code-server: a rule finding in a patch, its conv
     assert.deepEqual(found.lanes, ['mmap_lock', 'task:dio', 'task:writer', 'task:ps']);
     assert.equal(found.heading, 'this path: foo_dma_pin_one() lines 68–68, era 6.8');
     assert.equal(found.verdict, 'dio: ok (1) at 2002 µs, 1 retry; writer: ok at 105 µs; ps: ok at 202 µs');
-    assert.match(found.params, /"variant": "get_user_pages_fast"/);
+    assert.equal(found.variant, 'get_user_pages_fast');
     assert.match(found.csp, /default-src 'none'/);
     step('simulation webview shows the timeline');
     await shot('simulation');
+
+    // ── 4. the form: another GUP variant, re-run; an event reveals its line ─────────────────────────────────────
+    const form = await poll(async () => {
+      for (const frame of page!.frames()) if ((await frame.locator('[data-field="gup.variant"]').count().catch(() => 0)) > 0) return frame;
+      return undefined;
+    }, UI_TIMEOUT, 'the parameters form in the webview');
+    await form.selectOption('[data-field="gup.variant"]', 'get_user_pages');
+    await form.click('#rerun');
+    const rerun = await poll(
+      async () => {
+        for (const frame of page!.frames()) {
+          const r = await webviewTimeline(frame);
+          if (r && r.verdict.includes('max writer wait')) return { frame, r };
+        }
+        return undefined;
+      },
+      UI_TIMEOUT,
+      'the re-run verdict with the locked get_user_pages',
+    );
+    assert.equal(rerun.r.verdict, 'dio: ok (1) at 2001 µs; writer: ok at 2006 µs; ps: ok at 2008 µs; max writer wait 1901 µs');
+    assert.equal(rerun.r.variant, 'get_user_pages');
+    assert.deepEqual(rerun.r.changed, ['GUP variant']);
+    step('re-run with the form\'s variant: the writer waits for the I/O');
+    await shot('rerun');
+    await goToLine(page, 1, 1);
+    const event = rerun.frame.locator('li.src', { hasText: 'get_user_pages returns 1' }).first();
+    const eventLine = Number(await event.getAttribute('data-line'));
+    assert.equal(eventLine + 1, GUP_LINE - 1, 'the GUP call\'s event links to the call (one line up after the fix)');
+    await event.click();
+    await poll(
+      async () => {
+        const status = await page!.locator('[id="status.editor.selection"]').first().innerText({ timeout: 2_000 }).catch(() => '');
+        return status.includes(`Ln ${eventLine + 1},`) ? status : undefined;
+      },
+      UI_TIMEOUT,
+      `the editor's cursor on line ${eventLine + 1} after clicking the event`,
+    );
+    step('clicking an event moved the cursor to its line');
+    await shot('revealed');
 
     const logs = join(dirs.userDataDir, 'logs');
     for (const f of findFiles(logs, /^Kernel MM Lens\.log$/)) assert.doesNotMatch(readFileSync(f, 'utf8'), /\[(error|warning)\]/, `${f} has no errors or warnings`);
@@ -336,7 +377,9 @@ interface WebviewTimeline {
   lanes: string[];
   heading: string;
   verdict: string;
-  params: string;
+  /** The form's GUP variant, and the names of the fields marked changed. */
+  variant: string;
+  changed: string[];
   csp: string;
 }
 
@@ -349,7 +392,8 @@ const TIMELINE_SCRIPT = `(() => {
     lanes,
     heading: text('.side h2'),
     verdict: text('.side .verdict'),
-    params: text('.side .params'),
+    variant: document.querySelector('[data-field="gup.variant"]')?.value || '',
+    changed: Array.from(document.querySelectorAll('.field.changed .name')).map((e) => e.textContent),
     csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') || '',
   };
 })()`;

@@ -6,13 +6,11 @@
  * for is listed in `notModelled`, never replaced by a default silently.
  */
 import { eraAtLeast, type Era } from '../../../common/era';
-import type { FunctionFacts, GupCallFact, RetryLoopFact } from '../c/types';
+import type { FunctionFacts, GupCallFact, LockOpFact, RetryLoopFact } from '../c/types';
 import type { FaultFlagName, FaultPathSpec, GupFlagName, GupVariant } from '../../../simulator/src/index';
+import { FAULT_FLAGS, GUP_FLAGS, GUP_VARIANTS } from './names';
 import type { ExtractedPath } from './types';
 
-const FAULT_FLAGS: readonly FaultFlagName[] = ['WRITE', 'MKWRITE', 'ALLOW_RETRY', 'RETRY_NOWAIT', 'KILLABLE', 'TRIED', 'USER', 'REMOTE', 'INSTRUCTION', 'INTERRUPTIBLE', 'UNSHARE', 'ORIG_PTE_VALID', 'VMA_LOCK'];
-const GUP_VARIANTS: readonly GupVariant[] = ['get_user_pages', 'get_user_pages_locked', 'get_user_pages_unlocked', 'get_user_pages_remote', 'get_user_pages_fast', 'get_user_pages_longterm', 'pin_user_pages', 'pin_user_pages_fast', 'pin_user_pages_unlocked', 'pin_user_pages_remote', 'pin_user_pages_locked'];
-const GUP_FLAGS: readonly GupFlagName[] = ['FOLL_WRITE', 'FOLL_FORCE', 'FOLL_NOWAIT', 'FOLL_LONGTERM', 'FOLL_REMOTE', 'FOLL_INTERRUPTIBLE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_PIN'];
 /** Flags the engine adds itself from the access (USER for user tasks, WRITE, INSTRUCTION). */
 const FROM_ACCESS = new Set(['USER', 'WRITE', 'INSTRUCTION']);
 
@@ -53,6 +51,12 @@ function expandFlags(names: string[], era: Era, notModelled: string[]): FaultFla
 }
 
 const lineOf = (r: { start: { line: number } }) => r.start.line;
+
+/** mmap_lock taken for read (any spelling, lock_mm_and_find_vma), not the per-VMA lock. */
+const isMmAcquire = (o: LockOpFact) => o.mode !== 'vma' && o.mode !== 'write' && o.kind !== 'release' && o.kind !== 'downgrade';
+const isMmRelease = (o: LockOpFact) => o.mode !== 'vma' && o.mode !== 'write' && o.kind === 'release';
+/** The function's reliable lock operations in line order. */
+const lockOpsByLine = (fn: FunctionFacts) => fn.lockOps.filter((o) => !o.unreliable).sort((a, b) => a.range.start.line - b.range.start.line);
 
 export interface ExtractInput {
   fn: FunctionFacts;
@@ -126,7 +130,10 @@ function extractLoop(input: ExtractInput, loop: RetryLoopFact): ExtractedPath {
   const vmaPath = fn.retryLoops.find((l) => l.kind === 'vma-fallback');
   if (eraAtLeast(era, '6.4')) {
     fp.vmaLock = vmaPath !== undefined;
-    if (vmaPath) src('vmaLock', lineOf(vmaPath.headRange));
+    if (vmaPath) {
+      const take = lockOpsByLine(fn).find((o) => o.mode === 'vma' && o.kind !== 'release' && o.range.start.line >= vmaPath.range.start.line && o.range.start.line <= vmaPath.range.end.line);
+      src('vmaLock', lineOf(take?.range ?? vmaPath.headRange));
+    }
   } else if (vmaPath) {
     notModelled.push('per-VMA lock fast path: the simulator models it from 6.4 only');
   }
@@ -137,6 +144,26 @@ function extractLoop(input: ExtractInput, loop: RetryLoopFact): ExtractedPath {
     fp.handlesCompleted = loop.completedTests.length > 0 || body.some((t) => t.includes('VM_FAULT_COMPLETED'));
     if (loop.completedTests[0]) src('handlesCompleted', lineOf(loop.completedTests[0].range));
   }
+
+  // The statements the simulator's steps stand for: the fault call, the lock taken for it and released after it, the
+  // per-VMA lock's release, the back-edge.
+  const fault = loop.faultCall;
+  if (fault) {
+    src('faultCall', lineOf(fault.range));
+    const ops = lockOpsByLine(fn);
+    const before = ops.filter((o) => isMmAcquire(o) && o.range.start.line <= fault.range.start.line);
+    const lock = before[before.length - 1];
+    if (lock) src('lock', lineOf(lock.range));
+    const unlock = ops.find((o) => isMmRelease(o) && o.range.start.line > fault.range.start.line);
+    if (unlock) src('unlock', lineOf(unlock.range));
+  }
+  if (vmaPath && eraAtLeast(era, '6.4')) {
+    const from = vmaPath.faultCall?.range.start.line ?? vmaPath.headRange.start.line;
+    const end = lockOpsByLine(fn).find((o) => o.mode === 'vma' && o.kind === 'release' && o.range.start.line > from);
+    if (end) src('vmaUnlock', lineOf(end.range));
+  }
+  const back = loop.backEdges.find((b) => b.guardedByRetryTest) ?? loop.backEdges[0];
+  if (back) src('backEdge', lineOf(back.range));
 
   // Calls on the retry path (from the RETRY test to the back-edge) the model has no field for.
   const guarded = loop.backEdges.filter((b) => b.guardedByRetryTest);
@@ -169,7 +196,10 @@ function extractLoop(input: ExtractInput, loop: RetryLoopFact): ExtractedPath {
 
 function extractGup(input: ExtractInput, g: GupCallFact): ExtractedPath {
   const notModelled: string[] = [];
-  const sources: ExtractedPath['sources'] = [{ field: 'gup', line: g.range.start.line, text: (input.text(g.range.start.line) ?? '').trim() }];
+  const sources: ExtractedPath['sources'] = [];
+  const src = (field: string, line: number) => sources.push({ field, line, text: (input.text(line) ?? '').trim() });
+  src('gup', g.range.start.line);
+  gupCallerSources(input.fn, g, src);
   const variant = (GUP_VARIANTS as readonly string[]).includes(g.callee) ? (g.callee as GupVariant) : undefined;
   if (!variant) notModelled.push(`${g.callee}(): the simulator has no model of this GUP variant`);
   const flags: GupFlagName[] = [];
@@ -194,4 +224,27 @@ function extractGup(input: ExtractInput, g: GupCallFact): ExtractedPath {
     notModelled,
     sources,
   };
+}
+
+/**
+ * The caller's statements around a GUP call: the mmap_read_lock it holds across the call (the last one before it,
+ * with no release in between), the release after it, and the test of `locked` after a call given `&locked`.
+ */
+function gupCallerSources(fn: FunctionFacts, g: GupCallFact, src: (field: string, line: number) => void): void {
+  const at = g.range.start.line;
+  const ops = lockOpsByLine(fn).filter((o) => o.mode !== 'vma');
+  const before = ops.filter((o) => o.range.start.line < at);
+  const last = before[before.length - 1];
+  if (last && isMmAcquire(last)) src('gupLock', lineOf(last.range));
+  const unlock = ops.find((o) => o.range.start.line > g.range.end.line && isMmRelease(o));
+  if (unlock) src('gupUnlock', lineOf(unlock.range));
+  const arg = g.args.find((a) => a.role === 'locked' || a.role === 'nonblocking');
+  const name = g.lockedVar ?? (arg && !arg.isNull && /^\w+$/.test(arg.text) ? arg.text : undefined);
+  if (name) {
+    const re = new RegExp(`(^|[^\\w>.])\\*?${name}\\b`);
+    const test = fn.cfg.nodes
+      .filter((n) => n.kind === 'cond' && n.range.start.line > g.range.end.line && re.test(n.text))
+      .sort((a, b) => a.range.start.line - b.range.start.line)[0];
+    if (test) src('lockedTest', lineOf(test.range));
+  }
 }

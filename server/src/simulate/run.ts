@@ -16,12 +16,14 @@ import {
   validateScenario,
   type RunResult,
   type Scenario,
+  type TraceStep,
 } from '../../../simulator/src/index';
 import type { Analyzer } from '../lsp/analyzer';
 import type { AnalyzerDocument } from '../lsp/types';
 import { extractAt } from './extract';
+import { validateOverrides, validateSeed } from './overrides';
 import { loadPreset, presetNames } from './presets';
-import type { ExtractedPath, SimulatedSide, SimulateRequestParams, SimulateResponse } from './types';
+import type { ExtractedPath, SideOverrides, SimulatedEvent, SimulatedSide, SimulateOverrides, SimulateRequestParams, SimulateResponse } from './types';
 
 export const DEFAULT_FAULT_PATH_PRESET = 'postcopy-missing';
 export const DEFAULT_GUP_PRESET = 'file-io-writer-before';
@@ -32,28 +34,105 @@ interface Located {
   toDocument: (fileLine: number) => number | undefined;
 }
 
-/** Puts the extracted path into a copy of the preset; an error string when the preset has nowhere to put it. */
-export function buildScenario(preset: Scenario, x: ExtractedPath, params: Pick<SimulateRequestParams, 'overrides'>): Scenario | string {
+/** The scenario built for one side, and the tasks that run the extracted code (their events link to its lines). */
+export interface BuiltScenario {
+  scenario: Scenario;
+  tasks: string[];
+  applied: SimulatedSide['applied'];
+}
+
+/** The overrides for one side: the common ones, then that side's own. */
+export function sideOverrides(o: SimulateOverrides | undefined, label: SimulatedSide['label']): SideOverrides {
+  const own = label === 'before' ? o?.sides?.before : label === 'after' ? o?.sides?.after : undefined;
+  return {
+    ...(o?.faultPath || own?.faultPath ? { faultPath: { ...(o?.faultPath ?? {}), ...(own?.faultPath ?? {}) } } : {}),
+    ...(o?.gup || own?.gup ? { gup: { ...(o?.gup ?? {}), ...(own?.gup ?? {}) } } : {}),
+  };
+}
+
+/**
+ * Puts the extracted path, with the side's overrides, into a copy of the preset; an error string when the preset
+ * has nowhere to put it.
+ */
+export function buildScenario(preset: Scenario, x: ExtractedPath, over: SideOverrides & { era?: string } = {}, seed?: number): BuiltScenario | string {
   const s = JSON.parse(JSON.stringify(preset)) as Scenario;
-  s.era = params.overrides?.era ?? x.era;
+  s.era = over.era ?? x.era;
   s.name = `${preset.name} · ${x.function}:${x.startLine}`;
+  const presetSeed = s.seed ?? 1;
+  const runSeed = seed ?? presetSeed;
   if (x.kind === 'fault-path') {
     // Every faulting task runs the extracted path (none keeps the preset's own handler).
     const tasks = s.tasks.filter((t) => t.faultPath !== undefined || t.script.some((op) => 'access' in op));
     if (!tasks.length) return `preset ${preset.name} has no task that faults (no access op): pick a fault preset such as ${DEFAULT_FAULT_PATH_PRESET}`;
-    for (const task of tasks) task.faultPath = { ...x.faultPath, ...(params.overrides?.faultPath ?? {}) };
-    return s;
+    const faultPath = { ...x.faultPath, ...(over.faultPath ?? {}) };
+    for (const task of tasks) task.faultPath = JSON.parse(JSON.stringify(faultPath)) as typeof faultPath;
+    return { scenario: s, tasks: tasks.map((t) => t.id), applied: { faultPath, era: s.era, seed: runSeed, presetSeed } };
   }
   for (const t of s.tasks) {
     for (const op of t.script) {
       if ('gup' in op) {
         const { address, nr_pages } = op.gup;
-        op.gup = { ...x.gup!, ...(params.overrides?.gup ?? {}), address, nr_pages };
-        return s;
+        const gup = { ...x.gup!, ...(over.gup ?? {}) };
+        op.gup = { ...gup, address, nr_pages };
+        return { scenario: s, tasks: [t.id], applied: { gup, era: s.era, seed: runSeed, presetSeed } };
       }
     }
   }
   return `preset ${preset.name} has no GUP call to replace: pick a GUP preset such as ${DEFAULT_GUP_PRESET}`;
+}
+
+/**
+ * Which extracted statement (ExtractedPath.sources field) each simulator step stands for, in the order tried: a
+ * re-take of the lock at the retry label is the lock statement itself; a GUP's own fault (faultin_page) is the call.
+ */
+const STEP_SOURCES: Record<TraceStep, readonly string[]> = {
+  'fault-entry': ['initialFlags'],
+  lock: ['lock', 'lockRetake'],
+  relock: ['lockRetake', 'lock'],
+  unlock: ['unlock'],
+  'vma-lock': ['vmaLock'],
+  'vma-unlock': ['vmaUnlock'],
+  'fault-call': ['faultCall'],
+  'signal-check': ['signalCheck'],
+  completed: ['handlesCompleted'],
+  'retry-flags': ['retry.flags'],
+  retry: ['backEdge'],
+  'gup-call': ['gup'],
+  'gup-fault': ['gup'],
+  'gup-lock': ['gupLock'],
+  'gup-unlock': ['gupUnlock'],
+  'locked-test': ['lockedTest'],
+};
+
+/** The file line (0-based) of each step of the extracted code, from the extraction's sources. */
+export function stepLines(x: ExtractedPath): Partial<Record<TraceStep, number>> {
+  const field = new Map<string, number>();
+  for (const src of x.sources) if (!field.has(src.field)) field.set(src.field, src.line);
+  // The retry path's flag update: its first statement (≤5.6: `flags &= ~ALLOW_RETRY; flags |= TRIED;`).
+  const updates = x.sources.filter((src) => src.field === 'retry.set' || src.field === 'retry.clear').map((src) => src.line);
+  if (updates.length) field.set('retry.flags', Math.min(...updates));
+  const out: Partial<Record<TraceStep, number>> = {};
+  for (const [step, fields] of Object.entries(STEP_SOURCES) as [TraceStep, readonly string[]][]) {
+    const f = fields.find((name) => field.has(name));
+    if (f !== undefined) out[step] = field.get(f)!;
+  }
+  return out;
+}
+
+/** The run's events; those of the tasks running the extracted code, with a step it has a line for, carry the line. */
+export function linkEvents(result: RunResult, x: ExtractedPath, tasks: readonly string[], toDocument: (fileLine: number) => number | undefined): SimulatedEvent[] {
+  const lines = stepLines(x);
+  const ours = new Set(tasks);
+  return result.trace.map((e) => {
+    const ev: SimulatedEvent = { t: e.t, seq: e.seq, task: e.task, label: e.label };
+    if (e.step && ours.has(e.task)) {
+      ev.step = e.step;
+      const fileLine = lines[e.step];
+      const doc = fileLine !== undefined ? toDocument(fileLine) : undefined;
+      if (doc !== undefined) ev.documentLine = doc;
+    }
+    return ev;
+  });
 }
 
 /** "ok", "ok(1)", "-EFAULT", "SIGBUS", "bug: …", "deadlock (waits for …)" … */
@@ -82,23 +161,17 @@ function fnAt(functions: FunctionFacts[], line: number): FunctionFacts | undefin
   return functions.find((f) => f.range.start.line <= line && line <= f.range.end.line && f.analysed !== false);
 }
 
-function runSide(label: SimulatedSide['label'], loc: Located, preset: Scenario, params: SimulateRequestParams): SimulatedSide | string {
-  const built = buildScenario(preset, loc.extracted, params);
+function runSide(label: SimulatedSide['label'], loc: Located, preset: Scenario, overrides: SimulateOverrides, seed: number | undefined): SimulatedSide | string {
+  const built = buildScenario(preset, loc.extracted, { ...sideOverrides(overrides, label), ...(overrides.era ? { era: overrides.era } : {}) }, seed);
   if (typeof built === 'string') return built;
-  const v = validateScenario(built);
-  if (!v.ok) return `the scenario built from ${preset.name} is invalid in ${built.era}: ${v.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
-  const result: RunResult = simulate(v.scenario, params.seed !== undefined ? { seed: params.seed } : {});
-  const sourceLine = loc.extracted.sources[0]?.line;
-  const docLine = sourceLine !== undefined ? loc.toDocument(sourceLine) : undefined;
-  // Fault events (the handler's attempts, the GUP call) stand for the extracted statement.
-  const events = result.trace.map((e) => {
-    const ev: SimulatedSide['events'][number] = { t: e.t, task: e.task, label: e.label };
-    if (docLine !== undefined && /fault|gup|retry|handle_mm_fault/i.test(`${e.kind} ${e.label}`)) ev.documentLine = docLine;
-    return ev;
-  });
+  const v = validateScenario(built.scenario);
+  if (!v.ok) return `the scenario built from ${preset.name} is invalid in ${built.scenario.era}: ${v.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
+  const result: RunResult = simulate(v.scenario, seed !== undefined ? { seed } : {});
+  const events = linkEvents(result, loc.extracted, built.tasks, loc.toDocument);
   return {
     label,
     extracted: loc.extracted,
+    applied: { ...built.applied, seed: result.seed },
     verdict: result.verdict,
     text: renderRunText(result),
     svg: renderTimelineSvg(result),
@@ -172,7 +245,13 @@ function locateInPatch(analyzer: Analyzer, doc: AnalyzerDocument, line: number):
 
 export function simulateAt(analyzer: Analyzer, doc: AnalyzerDocument, params: SimulateRequestParams): SimulateResponse {
   const presets = presetNames();
-  const fail = (message: string, preset = params.preset ?? ''): SimulateResponse => ({ ok: false, message, preset, presets, sides: [] });
+  const fail = (message: string, preset = typeof params.preset === 'string' ? params.preset : ''): SimulateResponse => ({ ok: false, message, preset, presets, sides: [] });
+  const overrides = validateOverrides(params.overrides);
+  if (typeof overrides === 'string') return fail(overrides);
+  const seed = validateSeed(params.seed);
+  if (typeof seed === 'string') return fail(seed);
+  if (params.preset !== undefined && typeof params.preset !== 'string') return fail(`invalid parameter: preset: expected a preset name (presets: ${presets.join(', ')})`);
+  if (!Number.isInteger(params.line) || params.line < 0) return fail(`invalid parameter: line: expected a 0-based line number, got ${JSON.stringify(params.line)}`);
   const kind = analyzer.kindOf(doc.uri);
   let located: { before?: Located; after?: Located; single?: Located } | string;
   if (kind === 'c') {
@@ -191,7 +270,7 @@ export function simulateAt(analyzer: Analyzer, doc: AnalyzerDocument, params: Si
     : [['before', located.before], ['after', located.after]];
   for (const [label, loc] of order) {
     if (!loc) continue;
-    const side = runSide(label, loc, preset, params);
+    const side = runSide(label, loc, preset, overrides, seed);
     if (typeof side === 'string') return fail(side, presetName);
     sides.push(side);
   }

@@ -4,7 +4,7 @@
 
 import { findVma } from '../model';
 import { type AccessOp } from '../scenario/types';
-import { type Ctx, delay, emit, hex, nextOp, orderFlags, resolve, stats } from './ctx';
+import { type Ctx, delay, emit, hex, mark, nextOp, orderFlags, resolve, stats } from './ctx';
 import { attemptDone, resumeFault, runFault } from './fault';
 import { lockMm, tryVmaRead, unlockMm, vmaEndRead } from './mm-lock';
 import { finishTask } from './outcome';
@@ -68,7 +68,8 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
         if (f.write) flags.add('WRITE');
         if (f.exec) flags.add('INSTRUCTION');
         f.flags = orderFlags(flags);
-        emit(c, t.id, 'op-start', `${op.mode} ${hex(f.address)}: page fault`, { address: f.address });
+        c.rec.retrying[t.id] = false;
+        emit(c, t.id, 'op-start', `${op.mode} ${hex(f.address)}: page fault`, { address: f.address }, 'fault-entry');
         f.phase = fp.vmaLock && !t.kernel ? 'vma-lock' : 'lock';
         continue;
       }
@@ -76,19 +77,19 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
         f.vmaTried = true;
         const refused = vmaLockRefusal(c, f.address);
         if (refused) {
-          emit(c, t.id, 'note', `lock_vma_under_rcu: ${refused}: fall back to mmap_lock`);
+          emit(c, t.id, 'note', `lock_vma_under_rcu: ${refused}: fall back to mmap_lock`, undefined, 'vma-lock');
           f.phase = 'lock';
           continue;
         }
-        if (!tryVmaRead(c, t, f.address)) {
-          emit(c, t.id, 'note', 'lock_vma_under_rcu failed: fall back to mmap_lock');
+        if (!tryVmaRead(c, t, f.address, 'vma-lock')) {
+          emit(c, t.id, 'note', 'lock_vma_under_rcu failed: fall back to mmap_lock', undefined, 'vma-lock');
           f.phase = 'lock';
           continue;
         }
         if (accessError(c, f)) {
           // x86 do_user_addr_fault (v6.4): access_error() under the VMA lock → vma_end_read, retry under mmap_lock,
           // whose access_error() raises SIGSEGV.
-          vmaEndRead(c, t);
+          vmaEndRead(c, t, 'vma-unlock');
           emit(c, t.id, 'note', 'access_error under the VMA lock: fall back to mmap_lock');
           f.phase = 'lock';
           continue;
@@ -101,7 +102,7 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
       }
       case 'lock': {
         f.viaVma = false;
-        if (t.readHeld === 0 && !lockMm(c, t, 'read')) {
+        if (t.readHeld === 0 && !lockMm(c, t, 'read', c.rec.retrying[t.id] ? 'relock' : 'lock')) {
           f.phase = 'locked';
           return;
         }
@@ -123,9 +124,9 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
       case 'in-fault': {
         const call = f.call as FaultCall;
         if (call.cont) resumeFault(c, t, call);
-        else if (!call.result) runFault(c, t, call);
+        else if (!call.result) runFault(c, t, call, 'fault-call');
         if (!call.result) return; // blocked
-        attemptDone(c, t, call, t.pc);
+        attemptDone(c, t, call, t.pc, 'fault-call');
         f.phase = 'after';
         continue;
       }
@@ -138,12 +139,12 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
         if (f.viaVma) {
           // Per-VMA lock path: not a loop; on RETRY check signals and fall through once to the mmap_lock path.
           if (!retry && !has('COMPLETED')) {
-            vmaEndRead(c, t);
+            vmaEndRead(c, t, 'vma-unlock');
             if (!endOfFault(c, t, op, r.vm, r.refault)) return;
             return;
           }
           if (has('COMPLETED')) {
-            emit(c, t.id, 'note', 'VM_FAULT_COMPLETED (lock already released)');
+            emit(c, t.id, 'note', 'VM_FAULT_COMPLETED (lock already released)', undefined, 'completed');
             nextOp(c, t);
             return;
           }
@@ -158,20 +159,20 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
         }
         if (has('COMPLETED')) {
           if (fp.handlesCompleted) {
-            emit(c, t.id, 'note', 'VM_FAULT_COMPLETED: done, lock already released');
+            emit(c, t.id, 'note', 'VM_FAULT_COMPLETED: done, lock already released', undefined, 'completed');
             nextOp(c, t);
             return;
           }
           // The handler does not know COMPLETED: it unlocks a lock the callee already released.
-          unlockMm(c, t, 'read');
+          unlockMm(c, t, 'read', 'unlock');
           return;
         }
         if (retry && f.flags.includes('ALLOW_RETRY') && (fp.max === null || f.retries < fp.max)) {
           if (!r.lockReleased) {
             // RETRY with the lock held (RETRY_NOWAIT): the caller must unlock.
-            unlockMm(c, t, 'read');
+            unlockMm(c, t, 'read', 'unlock');
           } else if (fp.unlockAfterRetry) {
-            unlockMm(c, t, 'read');
+            unlockMm(c, t, 'read', 'unlock');
             return;
           }
           st.retries++;
@@ -180,16 +181,18 @@ export function stepAccess(c: Ctx, t: TaskState, op: AccessOp, f: Extract<Frame,
           for (const x of fp.clear) nf.delete(x);
           for (const x of fp.set) nf.add(x);
           f.flags = orderFlags(nf);
-          emit(c, t.id, 'note', `retry with ${f.flags.join('|')}`);
+          emit(c, t.id, 'note', `retry with ${f.flags.join('|')}`, { set: fp.set, clear: fp.clear }, 'retry-flags');
+          mark(c, t.id, 'goto retry', 'retry');
+          c.rec.retrying[t.id] = true;
           f.phase = 'lock';
           continue;
         }
         if (retry && r.lockReleased) {
           // RETRY that the handler does not retry: it goes on to unlock a lock that was already released.
-          unlockMm(c, t, 'read');
+          unlockMm(c, t, 'read', 'unlock');
           return;
         }
-        if (t.readHeld > 0) unlockMm(c, t, 'read');
+        if (t.readHeld > 0) unlockMm(c, t, 'read', 'unlock');
         endOfFault(c, t, op, r.vm, r.refault);
         return;
       }
@@ -204,16 +207,21 @@ export function signalCheckHit(c: Ctx, t: TaskState, check: 'fault_signal_pendin
   if (!vm.includes('RETRY') && !vm.includes('COMPLETED')) return false;
   if (check === 'none') return false;
   const userSig = check === 'fault_signal_pending' && !t.kernel && t.sigNonFatal;
+  const name = check === 'fatal' ? 'fatal_signal_pending' : 'fault_signal_pending';
+  if (!t.sigFatal && !userSig) {
+    mark(c, t.id, `${name}: no signal`, 'signal-check');
+    return false;
+  }
   if (t.sigFatal) {
     if (t.readHeld > 0 && !vm.includes('RETRY')) unlockMm(c, t, 'read');
-    emit(c, t.id, 'signal', `${check === 'fatal' ? 'fatal_signal_pending' : 'fault_signal_pending'}: return from the fault`);
+    emit(c, t.id, 'signal', `${name}: return from the fault`, undefined, 'signal-check');
     finishTask(c, t, { kind: 'killed', signal: 'SIGKILL' }, 'fatal signal checked after RETRY');
     return true;
   }
   if (userSig) {
     // Return to user mode, run the handler, the access re-executes: a new fault.
     t.sigNonFatal = false;
-    emit(c, t.id, 'signal', 'fault_signal_pending: return to user for a non-fatal signal; the access restarts');
+    emit(c, t.id, 'signal', 'fault_signal_pending: return to user for a non-fatal signal; the access restarts', undefined, 'signal-check');
     t.frame = null;
     return true;
   }

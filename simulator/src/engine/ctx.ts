@@ -3,7 +3,7 @@
  * blocking, sleeping and waking.
  */
 
-import { type TraceEventKind } from '../result';
+import { type TraceEventKind, type TraceStep } from '../result';
 import { resolveAddress } from '../scenario/address';
 import { type ScriptOp } from '../scenario/types';
 import { lockSnapshot } from './locks';
@@ -27,8 +27,22 @@ export function emit(
   kind: TraceEventKind,
   label: string,
   details?: Record<string, string | number | boolean | string[]>,
+  step?: TraceStep,
 ): void {
   c.rec.stepLabels.push(`${task}: ${label}`);
+  record(c, task, kind, label, details, step);
+}
+
+/**
+ * A trace-only event: a statement the code executes without changing the machine's state (a back-edge, a test that
+ * is false), recorded for the editor's links. Not a step label, so livelock cycles and exploration schedules do not
+ * change with it.
+ */
+export function mark(c: Ctx, task: string, label: string, step: TraceStep, details?: Record<string, string | number | boolean | string[]>): void {
+  record(c, task, 'note', label, details, step);
+}
+
+function record(c: Ctx, task: string, kind: TraceEventKind, label: string, details: Record<string, string | number | boolean | string[]> | undefined, step: TraceStep | undefined): void {
   if (!c.rec.enabled) return;
   c.rec.trace.push({
     t: c.S.now,
@@ -37,6 +51,7 @@ export function emit(
     kind,
     label,
     ...(details ? { details } : {}),
+    ...(step ? { step } : {}),
     lock: lockSnapshot(c.S),
   });
 }

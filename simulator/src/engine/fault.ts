@@ -4,6 +4,7 @@
  */
 
 import { type Access, type FaultNeed, type Vma, allocPage, applyFault, classifyFault, completeSwapIo as completeSwapIoModel, diskContents, findVma, pageAlign, vmaPageSize } from '../model';
+import { type TraceStep } from '../result';
 import { dequeueUserfault, handleUserfault, queueUserfault, userfaultWakeResult } from '../uffd';
 import { type Ctx, OWN, blockOn, emit, hex, stats, wake } from './ctx';
 import { rwsemAcquire } from './locks';
@@ -253,7 +254,8 @@ export function resumeFault(c: Ctx, t: TaskState, call: FaultCall): void {
   setResult(call, r.vmFault, r.lockReleased);
 }
 
-export function attemptDone(c: Ctx, t: TaskState, call: FaultCall, opIndex: number): void {
+/** `step`: the code statement the call stands for (the handler's handle_mm_fault, GUP's faultin_page), trace only. */
+export function attemptDone(c: Ctx, t: TaskState, call: FaultCall, opIndex: number, step?: TraceStep): void {
   const r = call.result;
   if (!r) return;
   const st = stats(c, t);
@@ -263,13 +265,13 @@ export function attemptDone(c: Ctx, t: TaskState, call: FaultCall, opIndex: numb
     result: r.vm,
     lockReleased: r.lockReleased,
     ...(r.note ? { note: r.note } : {}),
-  });
+  }, step);
 }
 
 /** Starts a fault attempt (costs faultCost µs first). Returns true if it finished synchronously. */
-export function runFault(c: Ctx, t: TaskState, call: FaultCall): boolean {
+export function runFault(c: Ctx, t: TaskState, call: FaultCall, step?: TraceStep): boolean {
   call.t0 = c.S.now;
-  emit(c, t.id, 'fault-attempt', `handle_mm_fault(${hex(call.address)}, ${call.flags.join('|')})`, { flags: call.flags, address: call.address });
+  emit(c, t.id, 'fault-attempt', `handle_mm_fault(${hex(call.address)}, ${call.flags.join('|')})`, { flags: call.flags, address: call.address }, step);
   faultCore(c, t, call);
   return call.result !== undefined;
 }

@@ -5,7 +5,7 @@
 import { PAGE_SIZE, findVma, pageAlign, vmaPageSize } from '../model';
 import { type Errno } from '../result';
 import { type GupOp } from '../scenario/types';
-import { type Ctx, delay, emit, hex, nextOp, orderFlags, stats } from './ctx';
+import { type Ctx, delay, emit, hex, mark, nextOp, orderFlags, stats } from './ctx';
 import { attemptDone, resumeFault, runFault } from './fault';
 import { lockMm, unlockMm } from './mm-lock';
 import { bug, finishTask } from './outcome';
@@ -23,13 +23,13 @@ export function vmFaultToErrno(vm: string[]): { errno: Errno; where: string } | 
 export function gupEnd(c: Ctx, t: TaskState, op: GupOp, ret: number | Errno, where?: string): void {
   if (typeof ret === 'number') {
     t.lastValue = ret;
-    emit(c, t.id, 'gup', `${op.variant} returns ${ret}`, { ret });
-    emit(c, t.id, 'op-end', `${op.variant} → ${ret}`);
+    emit(c, t.id, 'gup', `${op.variant} returns ${ret}`, { ret }, 'gup-call');
+    emit(c, t.id, 'op-end', `${op.variant} → ${ret}`, undefined, 'gup-call');
     nextOp(c, t);
     return;
   }
-  emit(c, t.id, 'gup', `${op.variant} returns -${ret}`, { ret: `-${ret}` });
-  if (t.readHeld > 0) unlockMm(c, t, 'read');
+  emit(c, t.id, 'gup', `${op.variant} returns -${ret}`, { ret: `-${ret}` }, 'gup-call');
+  if (t.readHeld > 0) unlockMm(c, t, 'read', gupVariantInfo(op.variant).takesLock ? 'gup-call' : 'gup-unlock');
   finishTask(c, t, { kind: 'error', errno: ret, where: where ?? op.variant }, '');
 }
 
@@ -82,7 +82,7 @@ const PHASES: Record<GupFrame['phase'], Phase> = {
 /** Argument checks of the era (is_valid_gup_args and older BUG_ONs), then the lockless walk of the _fast variants. */
 function gupBegin(g: Gup): boolean {
   const { c, t, op, f, info, foll, lockedParam } = g;
-  emit(c, t.id, 'op-start', `${op.variant}(${hex(f.start)}, ${f.left}, ${[...foll].join('|') || '0'}${op.locked ? ', &locked' : ''}${op.vmas ? ', vmas' : ''})`);
+  emit(c, t.id, 'op-start', `${op.variant}(${hex(f.start)}, ${f.left}, ${[...foll].join('|') || '0'}${op.locked ? ', &locked' : ''}${op.vmas ? ', vmas' : ''})`, undefined, 'gup-call');
   const longterm = foll.has('FOLL_LONGTERM') || op.variant === 'get_user_pages_longterm';
   if (longterm) {
     if (c.R.longterm === 'pin-only' && !info.pin) return end(g, 'EINVAL', 'FOLL_LONGTERM without FOLL_PIN (WARN, is_valid_gup_args)');
@@ -112,7 +112,7 @@ function gupBegin(g: Gup): boolean {
       f.done++;
     }
     if (f.left === 0) return end(g, f.done);
-    emit(c, t.id, 'gup', `fast path got ${f.done} page(s); slow path for the rest`);
+    emit(c, t.id, 'gup', `fast path got ${f.done} page(s); slow path for the rest`, undefined, 'gup-call');
   }
   f.unlockable = g.dropCapable;
   f.foll = [...foll];
@@ -140,8 +140,10 @@ function gupLock(g: Gup): boolean {
   f.relockHeld = false;
   f.locked = true;
   if (t.readHeld === 0 || again) {
-    if (again) emit(c, t.id, 'gup', 'down_read(mmap_sem) again: *locked was 0 but the lock is still held');
-    if (!lockMm(c, t, 'read')) return false;
+    if (again) emit(c, t.id, 'gup', 'down_read(mmap_sem) again: *locked was 0 but the lock is still held', undefined, 'gup-call');
+    // The first pass's lock of a variant the caller calls locked is the caller's mmap_read_lock; the others are the
+    // call's own (the _unlocked/_fast variants, the re-take for the FOLL_TRIED pass).
+    if (!lockMm(c, t, 'read', !retryLock && g.info.callerHoldsLock ? 'gup-lock' : 'gup-call')) return false;
   }
   return true;
 }
@@ -203,14 +205,14 @@ function gupInFault(g: Gup): boolean {
   const single = f.phase === 'retry-in-fault';
   const call = f.call as FaultCall;
   if (call.cont) resumeFault(c, t, call);
-  else if (!call.result) runFault(c, t, call);
+  else if (!call.result) runFault(c, t, call, 'gup-fault');
   if (!call.result) return false;
-  attemptDone(c, t, call, t.pc);
+  attemptDone(c, t, call, t.pc, 'gup-fault');
   const r = call.result;
   f.call = undefined;
   const e = vmFaultToErrno(r.vm);
   if (e) {
-    emit(c, t.id, 'gup', `faultin_page: ${r.vm.join('|')} → -${e.errno}`);
+    emit(c, t.id, 'gup', `faultin_page: ${r.vm.join('|')} → -${e.errno}`, undefined, 'gup-fault');
     return finishWith(g, f.done > 0 ? f.done : e.errno, `${op.variant}: faultin_page ${e.where}`);
   }
   if (!r.vm.includes('RETRY') && !r.vm.includes('COMPLETED')) {
@@ -222,7 +224,7 @@ function gupInFault(g: Gup): boolean {
   if (!r.lockReleased) return retryLockHeld(g);
   f.locked = false;
   f.lockDropped = true;
-  emit(c, t.id, 'gup', `faultin_page: ${r.vm.includes('COMPLETED') ? 'COMPLETED → *locked = 0, -EAGAIN' : 'RETRY → *locked = 0, -EBUSY'}`);
+  emit(c, t.id, 'gup', `faultin_page: ${r.vm.includes('COMPLETED') ? 'COMPLETED → *locked = 0, -EAGAIN' : 'RETRY → *locked = 0, -EBUSY'}`, undefined, 'gup-fault');
   if (!dropCapable || (!c.R.gupMultiRetry && single)) {
     // Without ALLOW_RETRY the lock is dropped only by a killed page wait; ≤5.6 never drops it in the TRIED pass.
     return finishWith(g, f.done > 0 ? f.done : 'EINTR');
@@ -240,7 +242,7 @@ function retryLockHeld(g: Gup): boolean {
   }
   // faultin_page() before 4.16: *locked = 0 on any RETRY; __get_user_pages_locked() believes the lock dropped and
   // takes it again for the FOLL_TRIED pass.
-  emit(c, t.id, 'gup', 'faultin_page: RETRY_NOWAIT → *locked = 0 with mmap_sem still held (before 4.16)');
+  emit(c, t.id, 'gup', 'faultin_page: RETRY_NOWAIT → *locked = 0 with mmap_sem still held (before 4.16)', undefined, 'gup-fault');
   f.locked = false;
   f.lockDropped = true;
   f.relockHeld = true;
@@ -251,6 +253,8 @@ function retryLockHeld(g: Gup): boolean {
 /** Releases what the call (or its auto caller) releases and returns. */
 function gupFinish(g: Gup): boolean {
   const { c, t, op, f, info, lockedParam } = g;
+  // The caller's `if (locked) mmap_read_unlock(mm)` after a call it passed &locked (trace only).
+  if (lockedParam && !info.takesLock) mark(c, t.id, `caller: locked == ${f.locked ? 1 : 0}`, 'locked-test', { locked: f.locked ? 1 : 0 });
   if (f.locked && t.readHeld > 0 && (info.takesLock || (lockedParam && f.lockDropped) || info.callerHoldsLock)) {
     // get_user_pages*: the (auto) caller unlocks what it holds; lock-dropping variants report *locked. One
     // mmap_read_unlock: a hold taken twice stays held once.
@@ -259,14 +263,14 @@ function gupFinish(g: Gup): boolean {
       delay(c, t, op.holdAfterUs);
       return false;
     }
-    unlockMm(c, t, 'read');
+    unlockMm(c, t, 'read', info.takesLock ? 'gup-call' : 'gup-unlock');
   }
   return end(g, f.ret ?? f.done, f.where);
 }
 
 function gupHold(g: Gup): boolean {
   const { c, t, f } = g;
-  if (t.readHeld > 0) unlockMm(c, t, 'read');
+  if (t.readHeld > 0) unlockMm(c, t, 'read', 'gup-unlock');
   return end(g, f.ret ?? f.done, f.where);
 }
 

@@ -175,5 +175,7 @@ export function newRecorder(S: SimState, enabled: boolean): Recorder {
     readerQueuedAt: {},
     stepLabels: [],
     readahead: {},
+    pendingLockStep: {},
+    retrying: {},
   };
 }

@@ -6,7 +6,7 @@
 
 import type { MmState } from '../model';
 import type { HandleUserfaultDecision, UffdCtx } from '../uffd';
-import type { Metrics, TaskOutcome, TaskResult, TraceEvent } from '../result';
+import type { Metrics, TaskOutcome, TaskResult, TraceEvent, TraceStep } from '../result';
 import type { Scenario } from '../scenario/types';
 
 export type LockMode = 'read' | 'write';
@@ -202,4 +202,8 @@ export interface Recorder {
   /** Labels of the step being executed (exploration uses them to describe moves). */
   stepLabels: string[];
   readahead: Record<string, number>;
+  /** Trace steps only (not behaviour): the step of a task's queued mmap_lock request, shown when it is granted. */
+  pendingLockStep: Record<string, TraceStep>;
+  /** Trace steps only: the task's fault handler is on its retry path (its next lock is a re-take). */
+  retrying: Record<string, boolean>;
 }
