@@ -34,15 +34,34 @@ import { parseWithin, prepare, PositionMapper, SYNTHETIC_FUNCTION, type Prepared
 import { mirrorFrom, Source, type Node, type Point } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
-/** A top-level function as tree-sitter's nodes show it. */
-interface TopFunction {
-  /** function_definition, or the compound_statement of a macro-defined function. */
-  node: Parser.SyntaxNode;
-  /** The macro call before a macro-defined function's body (`SYSCALL_DEFINE3(…)`). */
-  header?: Parser.SyntaxNode;
-  macroName?: string;
-  start: number;
-  end: number;
+/** A top-level function as tree-sitter's nodes show it (the nodes are fetched only when needed). */
+class TopFunction {
+  private n?: Parser.SyntaxNode;
+  private h?: Parser.SyntaxNode;
+  constructor(
+    private readonly root: Parser.SyntaxNode,
+    /** Child indexes from the root to the function_definition, or to a macro-defined function's compound_statement. */
+    private readonly path: number[],
+    readonly start: number,
+    readonly end: number,
+    /** Macro-defined functions (`SYSCALL_DEFINE3(…) { … }`): the index path of the macro call statement, and the name. */
+    private readonly headerPath?: number[],
+    readonly macroName?: string,
+  ) {}
+
+  get node(): Parser.SyntaxNode {
+    return (this.n ??= nodeAt(this.root, this.path));
+  }
+
+  get header(): Parser.SyntaxNode | undefined {
+    return this.headerPath ? (this.h ??= nodeAt(this.root, this.headerPath)) : undefined;
+  }
+}
+
+function nodeAt(root: Parser.SyntaxNode, path: number[]): Parser.SyntaxNode {
+  let n = root;
+  for (const i of path) n = n.child(i)!;
+  return n;
 }
 
 /** What is kept per function text. */
@@ -68,8 +87,11 @@ interface Kept {
   run: number;
   /** Names the function calls (`name(`): the only helper-index entries its facts can depend on. */
   calls: string[];
-  /** The era and the helper-index entries of `calls` its facts were extracted under. */
+  /** The era and the helper-index entries of `calls` its facts were extracted under, and its number. */
   context?: string;
+  contextId?: number;
+  /** Helper-index generation `context` was computed in. */
+  generation?: number;
 }
 
 /** A call's callee name. */
@@ -115,30 +137,49 @@ function editBetween(a: string, b: string, pa: Source, pb: Source): Parser.Edit 
 }
 
 /**
- * The top-level functions, read like collect() in index.ts reads the mirror; undefined when the top level holds
- * something the fast path leaves to the whole-file path (ERROR / MISSING nodes or errors outside functions).
+ * The top-level functions, read like collect() in index.ts reads the mirror (descending through the same
+ * containers), with a tree cursor: no node object for the top level's declarations and comments. Undefined when
+ * the top level holds something the fast path leaves to the whole-file path (ERROR / MISSING nodes or errors outside
+ * functions).
  */
-function topLevel(root: Parser.SyntaxNode): TopFunction[] | undefined {
+function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
+  const root = tree.rootNode;
+  const anyError = root.hasError;
+  const c = tree.walk();
   const out: TopFunction[] = [];
-  const stack: Parser.SyntaxNode[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    for (let c = n.firstChild; c; c = c.nextSibling) {
-      const t = c.type;
+  const path: number[] = [];
+  /** The cursor is on a container: its children, then back to it; false to give up. */
+  const children = (): boolean => {
+    if (!c.gotoFirstChild()) return true;
+    let i = 0;
+    let lastNamed: { type: string; index: number } | undefined;
+    do {
+      const t = c.nodeType;
       if (t === 'function_definition') {
-        // A definition without a body or a name is not listed by collect() either.
-        out.push({ node: c, start: c.startIndex, end: c.endIndex });
-        continue;
+        out.push(new TopFunction(root, [...path, i], c.startIndex, c.endIndex));
+      } else {
+        if (t === 'ERROR' || c.nodeIsMissing) return false;
+        if (t === 'compound_statement' && lastNamed?.type === 'expression_statement') {
+          // `MACRO(name, …)` + body: a macro-defined function (index.ts macroFunction).
+          const headerPath = [...path, lastNamed.index];
+          const header = nodeAt(root, headerPath);
+          const m = macroFunctionOf(header);
+          if (m) out.push(new TopFunction(root, [...path, i], header.startIndex, c.endIndex, headerPath, m.name));
+        }
+        if (CONTAINERS.has(t)) {
+          path.push(i);
+          const ok = children();
+          path.pop();
+          if (!ok) return false;
+        } else if (anyError && c.currentNode.hasError) return false;
       }
-      if (t === 'ERROR' || c.isMissing) return undefined;
-      if (t === 'expression_statement') {
-        const m = macroFunctionOf(c);
-        if (m) out.push({ node: m.body, header: c, macroName: m.name, start: c.startIndex, end: m.body.endIndex });
-      }
-      if (CONTAINERS.has(t)) stack.push(c);
-      else if (c.hasError) return undefined;
-    }
-  }
+      if (c.nodeIsNamed) lastNamed = { type: t, index: i };
+      i++;
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return true;
+  };
+  if (!children()) return undefined;
   return out.sort((a, b) => a.start - b.start);
 }
 
@@ -160,6 +201,22 @@ export class IncrementalCFacts {
   private readonly kept = new Map<string, Kept>();
   private run = 0;
   private ids = 0;
+  /** The era and helper index of the last run, and a number that changes with them. */
+  private digest = '';
+  private generation = 0;
+  private readonly contexts = new Map<string, number>();
+  private contextCount = 0;
+
+  private intern(context: string): number {
+    let n = this.contexts.get(context);
+    if (n === undefined) {
+      // Numbers are never reused (a kept finding's key must not name another context).
+      if (this.contexts.size > 10_000) this.contexts.clear();
+      n = ++this.contextCount;
+      this.contexts.set(context, n);
+    }
+    return n;
+  }
   private keys = new WeakMap<FunctionFacts, string>();
   stats: IncrementalStats = { reused: 0, extracted: 0, incremental: false };
 
@@ -215,12 +272,12 @@ export class IncrementalCFacts {
     this.tree = tree;
     this.prep = prep.text;
     this.source = source;
-    const fns = topLevel(tree.rootNode);
+    const fns = topLevel(tree);
     if (!fns) {
       this.stats.fallback = 'parse errors outside functions';
       return extractPrepared(text, prep, opts, tree);
     }
-    const facts = this.perFunction(text, prep, source, fns, opts);
+    const facts = this.perFunction(text, prep, source, fns, tree.rootNode.hasError, opts);
     if (!facts) {
       this.stats.fallback = 'parse errors a function does not hold';
       return extractPrepared(text, prep, opts, tree);
@@ -229,7 +286,7 @@ export class IncrementalCFacts {
     return facts;
   }
 
-  private perFunction(text: string, prep: Prepared, src: Source, fns: TopFunction[], opts: ExtractOptions): CFacts | undefined {
+  private perFunction(text: string, prep: Prepared, src: Source, fns: TopFunction[], anyError: boolean, opts: ExtractOptions): CFacts | undefined {
     const deadline = opts.deadline ?? Infinity;
     const map = new PositionMapper(prep, text);
     const ptext = prep.text;
@@ -243,6 +300,8 @@ export class IncrementalCFacts {
       const key = own;
       let kept = this.kept.get(key);
       if (kept && (kept.column !== column || (kept.prepared ?? own) !== prepared)) kept = undefined;
+      // The same text read with a parse error (the tree has one somewhere): read again, as a definition with errors.
+      if (kept && anyError && f.node.hasError) kept = undefined;
       let mirror: Node | undefined;
       if (!kept) {
         const body = f.header ? f.node : f.node.childForFieldName('body');
@@ -286,12 +345,21 @@ export class IncrementalCFacts {
       if (kept.fault) helpers.faultHelpers!.set(kept.name, kept.fault);
     }
     const era = JSON.stringify(opts.era);
-    const contextOf = (k: Kept): string =>
-      k.calls.reduce((s, c) => {
+    // The helper index rarely changes between keystrokes: contexts are computed again only when it did.
+    const digest = JSON.stringify([era, [...helpers.signalHelpers], [...helpers.faultHelpers!]]);
+    if (digest !== this.digest) {
+      this.digest = digest;
+      this.generation++;
+    }
+    const contextOf = (k: Kept): string => {
+      if (k.generation === this.generation && k.context !== undefined) return k.context;
+      k.generation = this.generation;
+      return k.calls.reduce((s, c) => {
         const sig = helpers.signalHelpers.get(c);
         const fh = helpers.faultHelpers!.get(c);
         return sig === undefined && fh === undefined ? s : `${s}\u0000${c}:${sig === true ? 1 : 0}:${fh ? fh.flagsParam : ''}`;
       }, era);
+    };
 
     // 2. Facts: kept (moved to the function's line) or extracted from a mirror of the function alone.
     const functions: FunctionFacts[] = [];
@@ -321,6 +389,7 @@ export class IncrementalCFacts {
       if (kept.context !== context) {
         kept.facts = undefined;
         kept.context = context;
+        kept.contextId = this.intern(context);
       }
       if (kept.kind === 'analysed' && kept.facts) {
         if (kept.row !== row) {
@@ -328,7 +397,7 @@ export class IncrementalCFacts {
           kept.row = row;
         }
         functions.push(kept.facts);
-        this.keys.set(kept.facts, `${context}\u0001#${kept.id}`);
+        this.keys.set(kept.facts, `${kept.contextId}#${kept.id}`);
         this.stats.reused++;
         continue;
       }
@@ -357,7 +426,7 @@ export class IncrementalCFacts {
       if (kept.kind === 'analysed') {
         kept.facts = facts;
         kept.row = row;
-        this.keys.set(facts, `${context}\u0001#${kept.id}`);
+        this.keys.set(facts, `${kept.contextId}#${kept.id}`);
       }
       functions.push(facts);
     }

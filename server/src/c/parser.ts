@@ -5,6 +5,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import type { Point } from './tree';
+import { countLines } from '../../../common/lines';
 import type { Pos, Range } from './types';
 
 /** Nodes the extractor sees: the plain-JS mirror of the tree (tree.ts), not the binding's SyntaxNode. */
@@ -329,7 +330,7 @@ export function prepare(
   fragment?: { contextLine: string; firstLine?: number; lineMap?: readonly number[]; depth?: number },
 ): Prepared {
   const body = preprocess(text);
-  const userLines = text.split('\n').length;
+  const userLines = countLines(text);
   if (!fragment) return { text: body, prefixLines: 0, userLines, lineOffset: 0 };
   const header = functionHeaderFrom(fragment.contextLine);
   const braces = countBraces(body);

@@ -19,6 +19,7 @@
  */
 import type Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import { lineStarts } from '../../../common/lines';
 
 export interface Point {
   row: number;
@@ -27,7 +28,7 @@ export interface Point {
 
 /** The parsed text and its line starts (computed on first use). */
 export class Source {
-  private starts?: number[];
+  private starts?: Int32Array;
   /** Node ids are unique across every mirror of this source (a body mirrored later is grafted into the tree). */
   nextId = 1;
   /** baseRow / baseColumn: where the text starts in the coordinates positions are reported in (a re-parsed slice). */
@@ -45,12 +46,9 @@ export class Source {
     return { row: this.baseRow + lo, column: index - s[lo]! + (lo === 0 ? this.baseColumn : 0) };
   }
 
-  private lineStarts(): number[] {
-    const s = [0];
-    const t = this.text;
-    for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) s.push(i + 1);
-    this.starts = s;
-    return s;
+  private lineStarts(): Int32Array {
+    this.starts = lineStarts(this.text);
+    return this.starts;
   }
 }
 

@@ -4,7 +4,7 @@
  * retry loop and GUP call of a C file, "Simulate before/after" on each hunk that touches one.
  */
 import { SymbolKind, type DocumentSymbol, type Range as LspRange } from 'vscode-languageserver';
-import type { CFacts } from '../c/types';
+import type { CFacts, FunctionFacts } from '../c/types';
 import type { PatchDocumentFacts } from '../facts/types';
 import type { DocPosition, PatchDocument } from '../series/types';
 import { lspRange } from './findings';
@@ -33,25 +33,37 @@ function span(start: LspRange['start'], end: LspRange['start']): LspRange {
   return end.line > start.line || (end.line === start.line && end.character >= start.character) ? { start, end } : { start, end: start };
 }
 
+/** Per function facts object: the editor's incremental analysis hands the same object back while the function is unchanged. */
+const symbolOf = new WeakMap<FunctionFacts, DocumentSymbol | null>();
+
 export function cSymbols(facts: CFacts): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
   for (const fn of facts.functions) {
     if (fn.analysed === false) continue;
-    const children: DocumentSymbol[] = [];
-    for (const loop of fn.retryLoops) {
-      const what = loop.kind === 'vma-fallback' ? 'per-VMA lock attempt' : loop.kind === 'label' ? `retry loop (${loop.label ?? 'label'})` : `retry loop (${loop.kind})`;
-      children.push(symbol(what, SymbolKind.Event, lspRange(loop.range), [], loop.faultCall?.callee));
+    let sym = symbolOf.get(fn);
+    if (sym === undefined) {
+      sym = functionSymbol(fn);
+      symbolOf.set(fn, sym);
     }
-    for (const g of fn.gupCalls) children.push(symbol(g.callee, SymbolKind.Method, lspRange(g.range), [], g.flagNames.join(' | ') || undefined));
-    for (const f of fn.faultCalls) {
-      if (fn.retryLoops.some((l) => l.faultCall && l.faultCall.range.start.line === f.range.start.line)) continue;
-      children.push(symbol(f.callee, SymbolKind.Method, lspRange(f.range), [], f.flagsExpr));
-    }
-    if (children.length === 0) continue;
-    children.sort((a, b) => a.range.start.line - b.range.start.line);
-    out.push(symbol(fn.name, SymbolKind.Function, lspRange(fn.range), children));
+    if (sym) out.push(sym);
   }
   return out;
+}
+
+function functionSymbol(fn: FunctionFacts): DocumentSymbol | null {
+  const children: DocumentSymbol[] = [];
+  for (const loop of fn.retryLoops) {
+    const what = loop.kind === 'vma-fallback' ? 'per-VMA lock attempt' : loop.kind === 'label' ? `retry loop (${loop.label ?? 'label'})` : `retry loop (${loop.kind})`;
+    children.push(symbol(what, SymbolKind.Event, lspRange(loop.range), [], loop.faultCall?.callee));
+  }
+  for (const g of fn.gupCalls) children.push(symbol(g.callee, SymbolKind.Method, lspRange(g.range), [], g.flagNames.join(' | ') || undefined));
+  for (const f of fn.faultCalls) {
+    if (fn.retryLoops.some((l) => l.faultCall && l.faultCall.range.start.line === f.range.start.line)) continue;
+    children.push(symbol(f.callee, SymbolKind.Method, lspRange(f.range), [], f.flagsExpr));
+  }
+  if (children.length === 0) return null;
+  children.sort((a, b) => a.range.start.line - b.range.start.line);
+  return symbol(fn.name, SymbolKind.Function, lspRange(fn.range), children);
 }
 
 export function cLenses(facts: CFacts): LensAnchor[] {

@@ -8,16 +8,16 @@
  */
 import type { Position, Range } from 'vscode-languageserver';
 import type { DocPosition } from '../series/types';
+import { lineStarts } from '../../../common/lines';
 
 export class PositionMapper {
   /** Offset of the first character of each '\n'-separated line. */
-  private readonly lineStarts: number[];
+  private readonly lineStarts: Int32Array;
   /** Offsets of LSP line starts, only when the text holds a lone '\r'. */
   private readonly lspLineStarts: number[] | undefined;
 
   constructor(private readonly text: string) {
-    this.lineStarts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    this.lineStarts = lineStarts(text);
     this.lspLineStarts = /\r(?!\n)/.test(text) ? lspLineStarts(text) : undefined;
   }
 

@@ -4,6 +4,7 @@
  * version after version (the language server): facts per function come from c/incremental.ts, and each function's
  * findings are kept with them.
  */
+import { lineStarts } from '../../../common/lines';
 import { IncrementalCFacts, shiftLines } from '../c/incremental';
 import type { FunctionFacts } from '../c/types';
 import { factsForCFile, type FactsOptions } from '../facts/compute';
@@ -20,12 +21,9 @@ export type CCheckOptions = FactsOptions & { selection?: RuleSelection; rules?: 
 
 /** Lines of a text (without their CR), read on demand from an index of line starts built on first use. */
 function lineReader(text: string): (n: number) => string | undefined {
-  let starts: number[] | undefined;
+  let starts: Int32Array | undefined;
   return (n) => {
-    if (!starts) {
-      starts = [0];
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    }
+    starts ??= lineStarts(text);
     if (!(n >= 0 && n < starts.length)) return undefined;
     const end = n + 1 < starts.length ? starts[n + 1]! - 1 : text.length;
     const line = text.slice(starts[n], end);
@@ -66,6 +64,8 @@ export class IncrementalCCheck {
   readonly facts = new IncrementalCFacts();
   private readonly kept = new Map<string, KeptFindings>();
   private run = 0;
+  private readonly contexts = new Map<string, number>();
+  private contextCount = 0;
   /** Functions whose findings were reused / computed in the last check. */
   stats = { reused: 0, checked: 0 };
 
@@ -75,7 +75,7 @@ export class IncrementalCCheck {
     const facts = factsForCFile(text, path, { ...opts, cExtractor: this.facts });
     const input = checkInput(facts, path, text, opts);
     const setup = checkSetup(input, opts.selection);
-    const context = JSON.stringify([path, input.eras, opts.selection ?? null, setup.rules.map((r) => r.id)]);
+    const context = this.intern(JSON.stringify([path, input.eras, opts.selection ?? null, setup.rules.map((r) => r.id)]));
     const findings: Finding[] = [];
     const internalErrors: CheckResult['internalErrors'] = [];
     for (const fn of facts.facts.functions) {
@@ -87,7 +87,18 @@ export class IncrementalCCheck {
     return { findings: sortFindings(findings), internalErrors, facts };
   }
 
-  private checkOne(fn: FunctionFacts, input: CheckInput, setup: ReturnType<typeof checkSetup>, context: string): CheckResult {
+  /** A number per check context (path, eras, rules), never reused. */
+  private intern(context: string): number {
+    let n = this.contexts.get(context);
+    if (n === undefined) {
+      if (this.contexts.size > 1000) this.contexts.clear();
+      n = ++this.contextCount;
+      this.contexts.set(context, n);
+    }
+    return n;
+  }
+
+  private checkOne(fn: FunctionFacts, input: CheckInput, setup: ReturnType<typeof checkSetup>, context: number): CheckResult {
     const factsKey = this.facts.keyOf(fn);
     if (factsKey === undefined) return checkFunction(fn, input, setup);
     const first = fn.range.start.line;
