@@ -5,8 +5,9 @@
  *   - a generated 5,000-line kernel C file (GUP callers, fault-retry loops, plain code), and
  *   - a generated 20-patch mbox series (no tree: functions rebuilt from the hunks),
  * next to, for the same edits in this process: the Analyzer alone (no transport, no worker: what the worker runs),
- * (for the C file) the C facts alone (extractCFacts: parse, JS mirror of the tree, extraction; the rest of the
- * Analyzer's time is the rules), tree-sitter's full parse of the same text, and tree-sitter's incremental reparse
+ * (for the C file) its incremental C facts alone (c/incremental.ts: reparse on the old tree, changed functions
+ * extracted), the whole-file analysis every keystroke used to run (checkCText: full parse, every function's facts
+ * and rules; the baseline), tree-sitter's full parse of the same text, and tree-sitter's incremental reparse
  * (tree.edit + parse(text, oldTree)).
  * For the series, the tree-sitter figures are for the post-image of the edited hunk (the C text the edit lands in).
  *
@@ -22,7 +23,8 @@ import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { parseEra } from '../common/era';
-import { extractCFacts } from '../server/src/c';
+import { IncrementalCFacts } from '../server/src/c/incremental';
+import { checkCText } from '../server/src/rules/check-c';
 import { Analyzer } from '../server/src/lsp/analyzer';
 import { resolveSettings } from '../common/settings';
 import { buildServerBundle } from '../test/server/bundle';
@@ -80,6 +82,8 @@ interface Edit {
   character: number;
   insert: string;
   deleteCount: number;
+  /** End of the deleted range when it is not on `line` (a deleted line break). */
+  end?: { line: number; character: number };
 }
 
 function rng(seed: number): () => number {
@@ -94,8 +98,11 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Pairs of keystrokes: type 'x' at the end of an eligible line, then delete it. */
-function makeEdits(text: string, eligible: (line: string) => boolean, n: number): Edit[] {
+/**
+ * Pairs of keystrokes at the end of an eligible line: type 'x' then delete it (three pairs in four), or press Enter
+ * then delete the line break (one pair in four, C file only: every line below moves).
+ */
+function makeEdits(text: string, eligible: (line: string) => boolean, n: number, lineBreaks: boolean): Edit[] {
   const lines = text.split('\n');
   const candidates = lines.map((l, i) => (eligible(l) ? i : -1)).filter((i) => i >= 0);
   const rand = rng(0x5eed);
@@ -103,7 +110,9 @@ function makeEdits(text: string, eligible: (line: string) => boolean, n: number)
   while (out.length < n) {
     const line = candidates[Math.floor(rand() * candidates.length)]!;
     const character = lines[line]!.length;
-    out.push({ line, character, insert: 'x', deleteCount: 0 }, { line, character, insert: '', deleteCount: 1 });
+    if (lineBreaks && out.length % 8 === 6) {
+      out.push({ line, character, insert: '\n', deleteCount: 0 }, { line, character, insert: '', deleteCount: 1, end: { line: line + 1, character: 0 } });
+    } else out.push({ line, character, insert: 'x', deleteCount: 0 }, { line, character, insert: '', deleteCount: 1 });
   }
   return out.slice(0, n);
 }
@@ -154,8 +163,8 @@ function treeSitterFigures(texts: { before: string; edit: Edit }[]): { full: num
       oldEndIndex: start + edit.deleteCount,
       newEndIndex: start + edit.insert.length,
       startPosition: { row: edit.line, column: edit.character },
-      oldEndPosition: { row: edit.line, column: edit.character + edit.deleteCount },
-      newEndPosition: { row: edit.line, column: edit.character + edit.insert.length },
+      oldEndPosition: edit.end ? { row: edit.end.line, column: edit.end.character } : { row: edit.line, column: edit.character + edit.deleteCount },
+      newEndPosition: edit.insert === '\n' ? { row: edit.line + 1, column: 0 } : { row: edit.line, column: edit.character + edit.insert.length },
     });
     parser.parse(after, old);
     incremental.push(performance.now() - t0);
@@ -190,7 +199,7 @@ async function run(
       const from = client.diagnostics.length;
       const t0 = performance.now();
       await client.change(uri, version, [
-        { range: { start: { line: e.line, character: e.character }, end: { line: e.line, character: e.character + e.deleteCount } }, text: e.insert },
+        { range: { start: { line: e.line, character: e.character }, end: e.end ?? { line: e.line, character: e.character + e.deleteCount } }, text: e.insert },
       ]);
       const v = version;
       await client.nextDiagnostics(uri, from, (p) => p.version === v, 60_000);
@@ -209,6 +218,9 @@ async function run(
   const analyzer = new Analyzer({ settings: resolveSettings({ era: '6.8', maxFileSize: 8 * 1024 * 1024 }) });
   const inProcess: number[] = [];
   const factsOnly: number[] = [];
+  const wholeFile: number[] = [];
+  let fallbacks = 0;
+  const incremental = new IncrementalCFacts();
   const era = parseEra('6.8');
   const tsInputs: { before: string; edit: Edit }[] = [];
   let current = text;
@@ -220,9 +232,14 @@ async function run(
     analyzer.model({ uri, languageId, text: current, version: i + 2 });
     inProcess.push(performance.now() - t0);
     if (languageId === 'c') {
+      if (i === 0) incremental.extract(text, { era });
       const t1 = performance.now();
-      extractCFacts(current, { era });
+      incremental.extract(current, { era });
       factsOnly.push(performance.now() - t1);
+      if (incremental.stats.fallback) fallbacks++;
+      const t2 = performance.now();
+      checkCText(current, '/bench/mm/keystroke.c', { era: '6.8' });
+      wholeFile.push(performance.now() - t2);
     }
   });
   const ts = treeSitterFigures(tsInputs);
@@ -231,19 +248,28 @@ async function run(
   console.log(HEADER);
   console.log(row(`didChange → publishDiagnostics (stdio server, debounce ${DEBOUNCE} ms)`, lsp));
   console.log(row('Analyzer.model in process (no transport, no worker)', inProcess));
-  if (factsOnly.length) console.log(row('  of which C facts alone (parse + tree mirror + extract)', factsOnly));
+  if (factsOnly.length) {
+    console.log(row('  of which C facts (incremental: reparse + changed functions)', factsOnly));
+    console.log(row('whole-file facts + rules (checkCText, no reuse: the baseline)', wholeFile));
+  }
   console.log(row('tree-sitter full parse of the same text', ts.full));
   console.log(row('tree-sitter incremental reparse (edit + old tree)', ts.incremental));
+  if (wholeFile.length) {
+    const p95 = stats(lsp).p95;
+    console.log(`  didChange → publishDiagnostics p95 ${p95.toFixed(1)} ms: ${p95 <= 20 ? 'meets' : 'misses'} the 20 ms goal; ` +
+      `median ${(stats(wholeFile).median / stats(lsp).median).toFixed(1)}× faster than the whole-file baseline; ` +
+      `${fallbacks} of ${edits.length} edits read the whole file (parse errors outside functions)`);
+  }
 }
 
 async function main(): Promise<void> {
   console.log(`bench/keystroke: node ${process.version}, ${new Date().toISOString()}`);
   const c = cFile(LINES);
-  const cEdits = makeEdits(c, (l) => l.startsWith('\t') && l.trim().length > 0 && !l.trim().startsWith('//'), EDITS);
+  const cEdits = makeEdits(c, (l) => l.startsWith('\t') && l.trim().length > 0 && !l.trim().startsWith('//'), EDITS, true);
   await run('C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
 
   const mbox = series(PATCHES);
-  const sEdits = makeEdits(mbox, (l) => l.startsWith('+\t') && l.length > 2, EDITS);
+  const sEdits = makeEdits(mbox, (l) => l.startsWith('+\t') && l.length > 2, EDITS, false);
   // The post-image of the hunk holding the edit: its ' ' and '+' lines without their first column.
   const hunkPostImage = (before: string, e: Edit) => {
     const lines = before.split('\n');

@@ -115,3 +115,24 @@ test('tree paths: ../ in a patch path never reads outside the tree, not even a s
   });
   assert.deepEqual(read, []);
 });
+
+test('functions rebuilt from hunks are kept per side: an edit in one patch of a series re-reads that patch only', async () => {
+  const { factsForPatchDocument, forgetFragmentFacts } = await import('../../server/src/facts/compute');
+  const { parsePatchDocument } = await import('../../server/src/series');
+  const text = readFileSync(join(__dirname, '..', '..', 'samples', 'series', 'gup-unlocked-v2.mbox'), 'utf8');
+  const facts = (t: string) => factsForPatchDocument(parsePatchDocument(t), t, '/nonexistent/series.mbox', {});
+  const units = (f: ReturnType<typeof facts>) => f.patches.map((p) => p.files.map((x) => x.post?.units));
+  forgetFragmentFacts();
+  const first = facts(text);
+  assert.ok(first.patches.length >= 2);
+  // An edit in the last patch's added lines.
+  const at = text.lastIndexOf('\n+\t');
+  const edited = text.slice(0, at + 3) + '/* x */ ' + text.slice(at + 3);
+  const second = facts(edited);
+  const [u1, u2] = [units(first), units(second)];
+  for (let p = 0; p < u1.length - 1; p++) assert.equal(u2[p]![0], u1[p]![0], `patch ${p + 1}: same kept units`);
+  assert.notEqual(u2[u2.length - 1]![0], u1[u1.length - 1]![0]);
+  // Kept or fresh, the same facts.
+  forgetFragmentFacts();
+  assert.equal(JSON.stringify(facts(edited)), JSON.stringify(second));
+});

@@ -163,6 +163,35 @@ interface Budgeted {
   deadline: number;
 }
 
+/**
+ * Facts of functions rebuilt from hunks depend on the hunks' lines, file lines and context lines, the era and the
+ * joining only: kept for the last FRAGMENT_KEEP sides. A keystroke in one patch of a series then parses that patch
+ * only (the editor analyses the whole series again at each version). Results that ran out of budget are not kept.
+ */
+const FRAGMENT_KEEP = 512;
+const fragmentKept = new Map<string, FactsUnit[]>();
+
+/** Drops the kept fragment facts (tests compare kept and fresh results). */
+export function forgetFragmentFacts(): void {
+  fragmentKept.clear();
+}
+
+function fragmentUnits(hunks: HunkSide[], b: Budgeted, join: boolean): FactsUnit[] {
+  const key = JSON.stringify([formatEra(b.era), join, hunks.map((h) => [h.hunk, h.firstLine, h.contextLine, h.lines])]);
+  const kept = fragmentKept.get(key);
+  if (kept) {
+    fragmentKept.delete(key);
+    fragmentKept.set(key, kept);
+    return kept;
+  }
+  const units: FactsUnit[] = extractHunkFacts(hunks, { ...b, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
+  if (units.every((u) => !u.facts.budgetExceeded)) {
+    if (fragmentKept.size >= FRAGMENT_KEEP) fragmentKept.delete(fragmentKept.keys().next().value!);
+    fragmentKept.set(key, units);
+  }
+  return units;
+}
+
 function fragmentSide(file: FileDiff, side: 'pre' | 'post', b: Budgeted, note: string, join: boolean): SideFacts {
   const lines: LineOrigin[] = [];
   const hunks: HunkSide[] = [];
@@ -175,7 +204,7 @@ function fragmentSide(file: FileDiff, side: 'pre' | 'post', b: Budgeted, note: s
     hunks.push({ hunk: hi, lines: img.lines, firstLine: img.startLine - 1, contextLine: h.context });
   });
   // Consecutive hunks of one function are joined into one rebuilt function (c/fragments.ts).
-  const units: FactsUnit[] = extractHunkFacts(hunks, { ...b, join }).map((u) => ({ hunk: u.hunks[0]!, hunks: u.hunks, facts: u.facts }));
+  const units: FactsUnit[] = fragmentUnits(hunks, b, join);
   return { side, mode: 'fragments', note, units, lines };
 }
 
