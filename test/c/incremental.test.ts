@@ -149,7 +149,7 @@ test('shiftLines moves every {line, column} object and nothing else', () => {
   assert.equal(shiftLines(x, 0), x);
 });
 
-test('parse errors outside functions: the whole-file path on the incremental tree, same facts', () => {
+test('parse errors outside functions: the whole-file path on the incremental tree, same facts, unchanged functions reused', () => {
   const inc = new IncrementalCFacts();
   const text = kernelCFile(200);
   inc.extract(text, { era });
@@ -157,4 +157,10 @@ test('parse errors outside functions: the whole-file path on the incremental tre
   const facts: CFacts = inc.extract(broken, { era });
   assert.match(inc.stats.fallback ?? '', /^parse errors/);
   assert.equal(json(facts), json(extractCFacts(broken, { era })));
+  // The whole-file path still reuses the kept facts of the unchanged functions.
+  const analysed = facts.functions.filter((f) => f.analysed !== false).length;
+  assert.ok(analysed > 5);
+  // (the definition right after the broken declaration is read inside its ERROR node, without reuse)
+  assert.equal(inc.stats.reused, analysed - 1);
+  assert.equal(inc.stats.extracted, 0);
 });

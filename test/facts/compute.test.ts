@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { factsForCFile, factsForPatchInput } from '../../server/src/facts/compute';
+import { factsForCFile, factsForPatchDocument, factsForPatchInput, forgetFragmentFacts } from '../../server/src/facts/compute';
+import { parsePatchDocument } from '../../server/src/series';
 import { formatFacts } from '../../server/src/facts/format';
 
 const ROOT = join(__dirname, '..', '..');
@@ -116,9 +117,7 @@ test('tree paths: ../ in a patch path never reads outside the tree, not even a s
   assert.deepEqual(read, []);
 });
 
-test('functions rebuilt from hunks are kept per side: an edit in one patch of a series re-reads that patch only', async () => {
-  const { factsForPatchDocument, forgetFragmentFacts } = await import('../../server/src/facts/compute');
-  const { parsePatchDocument } = await import('../../server/src/series');
+test('functions rebuilt from hunks are kept per side: an edit in one patch of a series re-reads that patch only', () => {
   const text = readFileSync(join(__dirname, '..', '..', 'samples', 'series', 'gup-unlocked-v2.mbox'), 'utf8');
   const facts = (t: string) => factsForPatchDocument(parsePatchDocument(t), t, '/nonexistent/series.mbox', {});
   const units = (f: ReturnType<typeof facts>) => f.patches.map((p) => p.files.map((x) => x.post?.units));

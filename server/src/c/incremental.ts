@@ -22,6 +22,7 @@ import {
   collectErrors,
   extractCFacts,
   extractPrepared,
+  type FunctionReuse,
   functionName,
   lazyBodies,
   macroFunctionOf,
@@ -273,17 +274,71 @@ export class IncrementalCFacts {
     this.prep = prep.text;
     this.source = source;
     const fns = topLevel(tree);
-    if (!fns) {
-      this.stats.fallback = 'parse errors outside functions';
-      return extractPrepared(text, prep, opts, tree);
-    }
-    const facts = this.perFunction(text, prep, source, fns, tree.rootNode.hasError, opts);
+    let facts = fns ? this.perFunction(text, prep, source, fns, tree.rootNode.hasError, opts) : undefined;
     if (!facts) {
-      this.stats.fallback = 'parse errors a function does not hold';
-      return extractPrepared(text, prep, opts, tree);
+      this.stats.fallback = fns ? 'parse errors a function does not hold' : 'parse errors outside functions';
+      facts = extractPrepared(text, prep, opts, tree, this.reuseFor(text, prep.text, opts));
     }
     for (const [k, v] of this.kept) if (this.run - v.run > KEEP_RUNS) this.kept.delete(k);
     return facts;
+  }
+
+  /**
+   * The whole-file path (parse errors outside functions: a stray `}`, a declaration being typed) still reuses the
+   * facts of its error-free top-level functions, kept like the fast path's.
+   */
+  private reuseFor(text: string, ptext: string, opts: ExtractOptions): FunctionReuse {
+    const era = JSON.stringify(opts.era);
+    return {
+      reuse: (f, helpers, extract) => {
+        const { startIndex: start, endIndex: end } = f.node;
+        const own = text.slice(start, end);
+        const prepared = ptext.slice(start, end);
+        const column = start - (text.lastIndexOf('\n', start - 1) + 1);
+        let kept = this.kept.get(own);
+        if (kept && (kept.kind !== 'analysed' || kept.column !== column || (kept.prepared ?? own) !== prepared || kept.name !== f.name)) kept = undefined;
+        if (!kept) {
+          const bodyText = ptext.slice(f.body.startIndex, f.body.endIndex);
+          kept = {
+            id: ++this.ids,
+            column,
+            prepared: prepared === own ? undefined : detach(prepared),
+            name: f.name,
+            synthetic: f.synthetic,
+            signal: SIGNAL_FNS_RE.test(bodyText),
+            fault: bodyText.includes('handle_mm_fault') ? faultHelperOf(f.node, bodyText) : undefined,
+            kind: 'analysed',
+            row: -1,
+            run: this.run,
+            calls: [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))],
+          };
+          this.kept.set(detach(own), kept);
+        }
+        kept.run = this.run;
+        const context = contextString(kept.calls, helpers, era);
+        // The fast path computes it again (its helper index may differ from this one).
+        kept.generation = -1;
+        if (kept.context !== context) {
+          kept.facts = undefined;
+          kept.context = context;
+          kept.contextId = this.intern(context);
+        }
+        const row = f.node.startPosition.row;
+        if (kept.facts) {
+          if (kept.row !== row) {
+            kept.facts = shiftLines(kept.facts, row - kept.row);
+            kept.row = row;
+          }
+          this.stats.reused++;
+        } else {
+          kept.facts = extract();
+          kept.row = row;
+          this.stats.extracted++;
+        }
+        this.keys.set(kept.facts, `${kept.contextId}#${kept.id}`);
+        return kept.facts;
+      },
+    };
   }
 
   private perFunction(text: string, prep: Prepared, src: Source, fns: TopFunction[], anyError: boolean, opts: ExtractOptions): CFacts | undefined {
@@ -354,11 +409,7 @@ export class IncrementalCFacts {
     const contextOf = (k: Kept): string => {
       if (k.generation === this.generation && k.context !== undefined) return k.context;
       k.generation = this.generation;
-      return k.calls.reduce((s, c) => {
-        const sig = helpers.signalHelpers.get(c);
-        const fh = helpers.faultHelpers!.get(c);
-        return sig === undefined && fh === undefined ? s : `${s}\u0000${c}:${sig === true ? 1 : 0}:${fh ? fh.flagsParam : ''}`;
-      }, era);
+      return contextString(k.calls, helpers, era);
     };
 
     // 2. Facts: kept (moved to the function's line) or extracted from a mirror of the function alone.
@@ -440,6 +491,17 @@ export class IncrementalCFacts {
       ...(over ? { budgetExceeded: over } : {}),
     };
   }
+}
+
+/** The era and the helper-index entries of the names a function calls: what its facts depend on besides its text. */
+function contextString(calls: readonly string[], helpers: HelperIndex, era: string): string {
+  let s = era;
+  for (const c of calls) {
+    const sig = helpers.signalHelpers.get(c);
+    const fh = helpers.faultHelpers?.get(c);
+    if (sig !== undefined || fh !== undefined) s += `\u0000${c}:${sig === true ? 1 : 0}:${fh ? fh.flagsParam : ''}`;
+  }
+  return s;
 }
 
 /** A copy of `s` that does not keep the text it was sliced from alive (kept keys outlive their version's text). */

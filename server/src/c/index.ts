@@ -272,8 +272,17 @@ function mergeFacts(a: CFacts, b: CFacts): CFacts {
   };
 }
 
-/** Facts of prepared text; `parsed`: its tree when the caller parsed it already (incremental.ts). */
-export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions, parsed?: Parser.Tree): CFacts {
+/** Facts of error-free top-level functions kept from an earlier version of the text (incremental.ts). */
+export interface FunctionReuse {
+  /** `f`'s facts kept from an earlier version (moved to its line), or extract() kept for later. */
+  reuse(f: FunctionInput, helpers: HelperIndex, extract: () => FunctionFacts): FunctionFacts;
+}
+
+/**
+ * Facts of prepared text; `parsed`: its tree when the caller parsed it already, `reuse`: the facts of unchanged
+ * error-free functions kept from earlier versions (both from incremental.ts).
+ */
+export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptions, parsed?: Parser.Tree, reuse?: FunctionReuse): CFacts {
   const deadline = opts.deadline ?? Infinity;
   const tree = parsed ?? parseWithin(prep.text, deadline);
   if (!tree) return overBudget('parse', opts);
@@ -327,14 +336,17 @@ export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptio
       const native = deferred.get(f.body);
       let facts: FunctionFacts;
       if (native) {
-        const placeholder = f.body;
-        const body = mirrorFrom(native.walk(), root.src, { clean: true });
-        placeholder.parent!.replaceChild(placeholder, body);
-        try {
-          facts = new FunctionExtractor({ ...f, body }, map, opts.era, helpers).run();
-        } finally {
-          body.parent!.replaceChild(body, placeholder);
-        }
+        const extract = (): FunctionFacts => {
+          const placeholder = f.body;
+          const body = mirrorFrom(native.walk(), root.src, { clean: true });
+          placeholder.parent!.replaceChild(placeholder, body);
+          try {
+            return new FunctionExtractor({ ...f, body }, map, opts.era, helpers).run();
+          } finally {
+            body.parent!.replaceChild(body, placeholder);
+          }
+        };
+        facts = reuse && !opts.fragment ? reuse.reuse(f, helpers, extract) : extract();
       } else facts = new FunctionExtractor(f, map, opts.era, helpers).run();
       if (opts.fragment) describeFragmentFunction(facts, f, prep, map, opts.fragment);
       if (f.node.type === 'compound_statement') {
