@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { DIAGNOSTIC_SOURCE } from '../../common/protocol';
+import { kernelCFile } from '../../bench/gen/kernel-c';
 import { resolveSettings } from '../../common/settings';
 import { parsePatchDocument as realParse } from '../../server/src/series';
 import { RULES } from '../../server/src/rules/registry';
@@ -292,4 +293,25 @@ test('era: setting, Makefile above the file, workspace root for untitled documen
   b.update({ uri: 'untitled:v.c', languageId: 'c', text: 'int x;', version: 1 });
   assert.equal(b.era('untitled:v.c')?.source.kind, 'default');
   assert.equal(b.era('untitled:none'), undefined);
+});
+
+test('a C document edited version after version: the same model as a fresh analysis of each version', () => {
+  const settings = resolveSettings({ era: '6.8' });
+  const uri = 'file:///nonexistent/mm/edited.c';
+  const kept = new Analyzer({ settings });
+  let text = kernelCFile(300);
+  const at = (needle: string, from = 0) => text.indexOf('\n', text.indexOf(needle, from));
+  const edits: ((t: string) => string)[] = [
+    (t) => t.slice(0, at('pinned = get_user_pages')) + 'x' + t.slice(at('pinned = get_user_pages')),
+    (t) => t.replace('pinned = get_user_pagesx', 'pinned = get_user_pages'),
+    (t) => '\n\n' + t,
+    (t) => t.replace('flags |= FAULT_FLAG_TRIED;', ''),
+    (t) => t.replace('mmap_read_unlock(mm);\n\tif (pinned', '}\n\tif (pinned'),
+  ];
+  for (const [k, edit] of edits.entries()) {
+    text = edit(text);
+    const doc = { uri, languageId: 'c', text, version: k + 1 };
+    const fresh = new Analyzer({ settings }).model(doc);
+    assert.deepEqual(kept.model(doc), fresh, `version ${k + 1}`);
+  }
 });
