@@ -230,6 +230,12 @@ test('parse-diff oracle: generated quoted-printable patches, decoded by us, agre
   );
 });
 
+test('parse-diff oracle: a generated removed line "- " (so "-- ") ending a hunk before the next file header agrees (once read as the signature)', () => {
+  const text = renderPatch([{ name: 'mm/a.c', hunks: [[{ kind: ' ', text: 'a' }, { kind: '-', text: '- ' }]] }, { name: 'mm/b.c', hunks: [[{ kind: '+', text: 'b' }]] }], 'mm: dash');
+  assert.deepEqual(parsePatchDocument(text).issues, []);
+  assert.deepEqual(assertAgreement('dash-space', text), []);
+});
+
 /** Whole-file changes the property generator does not make: renames (with and without hunks), additions, deletions. */
 const genChange = fc.oneof(
   fc.record({ kind: fc.constant('rename' as const), from: genFile, to: fc.stringMatching(/^[a-z]{1,8}\/[a-z]{1,8}\.h$/), withHunks: fc.boolean() }),

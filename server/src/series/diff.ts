@@ -223,7 +223,10 @@ function parseHunk(lines: BLine[], i: number, sink: IssueSink): { hunk: Hunk | n
       continue;
     }
     if (c === 45 /* - */) {
-      if (isPlainHeaderAt(lines, j) || isSignatureAt(lines, j)) break;
+      // '-- ' that is the one removed line the hunk still expects is that line (git apply reads hunks by their
+      // counts), whatever follows; elsewhere '-- ' before a line that is no hunk line is the mail's signature.
+      const lastRemoved = oldRem === 1 && newRem === 0;
+      if (isPlainHeaderAt(lines, j) || (!lastRemoved && isSignatureAt(lines, j))) break;
       if (oldRem <= 0) {
         if (done && !looksLikeContinuation(lines, j)) break;
         mismatch(bl, 'removed');
