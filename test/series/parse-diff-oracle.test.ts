@@ -42,6 +42,7 @@ const KNOWN = {
   truncation: 'after a hunk shorter than its header says (our truncated-hunk error), parse-diff keeps reading the following lines — the next file header included — as lines of that hunk; only what precedes the truncated hunk, and its header, is compared',
   'count-mismatch': 'a hunk longer than its header says (our hunk-count-mismatch error): parse-diff stops at the declared counts and drops the rest; the header is compared, the line counts of that hunk are not',
   'plain-diff-prefix': 'a diff without "diff --git" whose ---/+++ paths start with a directory other than a/ b/ (linux-orig/, linux/): we strip the first component like git apply -p1, parse-diff strips only a/ b/ (and i/ w/ c/ o/ 1/ 2/); its path must be the first component plus ours',
+  'unnamed-git-header': 'a "diff --git" line that names no file ("diff --git " and nothing after, as at the end of a cut mail) and that no ---/+++ or rename lines name: parse-diff keeps a file without paths, we report diff-header-without-paths and keep no file (git apply: "git diff header lacks filename information"); such files are left out of its side',
   'huge-line-number': 'a hunk header whose line number or count is over 2^31−1 (our malformed-hunk-header error: the hunk is dropped, a header like -9007199254740993 cannot be a real file); parse-diff keeps it with the number rounded to the nearest double; such hunks are left out of its side',
 } as const;
 type Known = keyof typeof KNOWN;
@@ -103,6 +104,14 @@ function assertAgreement(name: string, input: string | Uint8Array): Known[] {
     assert.ok(doc.issues.some((i) => i.code === 'malformed-hunk-header'), `${name}: a huge hunk header without our malformed-hunk-header error`);
     used.add('huge-line-number');
     theirs = theirs.map((f) => ({ ...f, hunks: f.hunks.filter((h) => ![h.oldStart, h.oldCount, h.newStart, h.newCount].some((n) => n > MAX_LINE)) }));
+  }
+
+  // unnamed-git-header: parse-diff's files without any path are the headers we report and drop.
+  const unnamed = doc.issues.filter((i) => i.code === 'diff-header-without-paths').length;
+  if (unnamed > 0) {
+    assert.equal(theirs.filter((f) => f.from === null && f.to === null).length, unnamed, `${name}: parse-diff's files without paths are not our diff-header-without-paths errors`);
+    used.add('unnamed-git-header');
+    theirs = theirs.filter((f) => f.from !== null || f.to !== null);
   }
 
   // truncation: cut both at the first truncated hunk (its header stays).
@@ -221,6 +230,12 @@ test('parse-diff oracle: generated quoted-printable patches, decoded by us, agre
   );
 });
 
+test('parse-diff oracle: a generated removed line "- " (so "-- ") ending a hunk before the next file header agrees (once read as the signature)', () => {
+  const text = renderPatch([{ name: 'mm/a.c', hunks: [[{ kind: ' ', text: 'a' }, { kind: '-', text: '- ' }]] }, { name: 'mm/b.c', hunks: [[{ kind: '+', text: 'b' }]] }], 'mm: dash');
+  assert.deepEqual(parsePatchDocument(text).issues, []);
+  assert.deepEqual(assertAgreement('dash-space', text), []);
+});
+
 /** Whole-file changes the property generator does not make: renames (with and without hunks), additions, deletions. */
 const genChange = fc.oneof(
   fc.record({ kind: fc.constant('rename' as const), from: genFile, to: fc.stringMatching(/^[a-z]{1,8}\/[a-z]{1,8}\.h$/), withHunks: fc.boolean() }),
@@ -317,6 +332,15 @@ test('known: plain-diff-prefix — parse-diff keeps linux-orig/ and linux/ and s
   assert.deepEqual([PD(text)[0].from, PD(text)[0].to], ['linux-orig/mm/x.c', 'linux/mm/x.c']);
   assert.deepEqual(ourSummary(ourFiles(parsePatchDocument(text))).map((f) => [f.from, f.to]), [['mm/x.c', 'mm/x.c']]);
   assert.deepEqual(assertAgreement('plain-diff-prefix', text), ['plain-diff-prefix']);
+});
+
+test('known: unnamed-git-header — a mail cut after "diff --git ": parse-diff keeps a file without paths, we report the line and keep no file', () => {
+  const text = ['diff --git a/mm/x.c b/mm/x.c', '--- a/mm/x.c', '+++ b/mm/x.c', '@@ -1 +1 @@', '-a', '+b', 'diff --git '].join('\n');
+  assert.deepEqual(PD(text).map((f) => [f.from, f.to, f.chunks.length]), [['mm/x.c', 'mm/x.c', 1], [undefined, undefined, 0]]);
+  const doc = parsePatchDocument(text);
+  assert.deepEqual(ourSummary(ourFiles(doc)).map((f) => [f.from, f.to]), [['mm/x.c', 'mm/x.c']]);
+  assert.deepEqual(doc.issues.map((i) => [i.code, i.position.line]), [['diff-header-without-paths', 6]]);
+  assert.deepEqual(assertAgreement('unnamed-git-header', text), ['unnamed-git-header']);
 });
 
 test('adaptation: parse-diff records "\\ No newline at end of file" as a copy of the previous change; it is not counted', () => {

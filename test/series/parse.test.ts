@@ -168,3 +168,60 @@ test('empty input, random text and a lone hunk give issues, not exceptions', () 
   assert.equal(lone.patches.length, 0);
   assert.deepEqual(codes(parsePatchDocument('--- a/x\n+++ b/x\n@@ -1 +1 @@ junk\n-a\n+b\n@@ bad @@\n+c\n')), ['malformed-hunk-header']);
 });
+
+test('a removed line "- " ("-- " in the mail) that is the last line its hunk expects is that line, not the signature', () => {
+  const head = ['From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001', 'From: J <j@example.org>', 'Subject: [PATCH] mm: x', '', 'Body.', '---'];
+  const fileA = ['diff --git a/mm/a.c b/mm/a.c', '--- a/mm/a.c', '+++ b/mm/a.c', '@@ -1,2 +1 @@', ' a', '-- '];
+  const fileB = ['diff --git a/mm/b.c b/mm/b.c', '--- a/mm/b.c', '+++ b/mm/b.c', '@@ -1 +1 @@', '-b', '+c'];
+  // Followed by the next file, by the next hunk of the same file, and (the last hunk) by the signature.
+  for (const body of [[...fileA, ...fileB, '-- ', '2.43.0', ''], [...fileA, '@@ -9 +8 @@', '-d', '+e', '-- ', '2.43.0', ''], [...fileA, '-- ', '2.43.0', '']]) {
+    const doc = parsePatchDocument([...head, ...body].join('\n'));
+    assert.deepEqual(doc.issues, []);
+    const first = doc.patches[0].files[0];
+    assert.deepEqual(first.hunks[0].lines.map((l) => [l.kind, l.text]), [['context', 'a'], ['del', '- ']]);
+    assert.equal(first.hunks[0].complete, true);
+  }
+  // A hunk that still expects more than that line before the signature is truncated there, as before.
+  const cut = parsePatchDocument([...head, ...fileA.slice(0, 3), '@@ -1,3 +1 @@', ' a', '-- ', '2.43.0', ''].join('\n'));
+  assert.deepEqual(cut.issues.map((i) => [i.code, i.position.line]), [['truncated-hunk', 9]]);
+  assert.deepEqual(cut.patches[0].files[0].hunks[0].lines.map((l) => l.kind), ['context']);
+});
+
+test('a "diff --git" line that names no file: an error at its line and no file with empty paths, unless ---/+++ name it', () => {
+  const mail = [
+    'From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001',
+    'From: J <j@example.org>',
+    'Subject: [PATCH] mm: x',
+    '',
+    'Body.',
+    '---',
+    'diff --git a/mm/x.c b/mm/x.c',
+    '--- a/mm/x.c',
+    '+++ b/mm/x.c',
+    '@@ -1 +1 @@',
+    '-a',
+    '+b',
+    'diff --git ',
+  ];
+  const message = '"diff --git" line without file names, and no ---/+++ or rename lines name the file; skipped';
+  for (const text of [mail.join('\n'), mail.join('\n') + '\n', mail.join('\r\n') + '\r\n']) {
+    const doc = parsePatchDocument(text);
+    assert.deepEqual(doc.issues.map((i) => [i.severity, i.code, i.message, i.position]), [['error', 'diff-header-without-paths', message, { line: 12, column: 0 }]]);
+    assert.deepEqual(doc.patches[0].files.map((f) => [f.oldPath, f.newPath, f.hunks.length]), [['mm/x.c', 'mm/x.c', 1]]);
+  }
+  // A plain document that is only the bare line, or whose bare header has hunks and nothing naming the file.
+  assert.deepEqual(codes(parsePatchDocument('diff --git ')), ['diff-header-without-paths', 'no-diff']);
+  const hunkOnly = parsePatchDocument('diff --git a/ b/\n@@ -1 +1 @@\n-a\n+b\n');
+  assert.deepEqual(hunkOnly.issues.map((i) => [i.code, i.message, i.position.line]), [
+    ['diff-header-without-paths', `${message} with its 1 hunk(s)`, 0],
+    ['no-diff', 'no diff found in the document', 0],
+  ]);
+  assert.equal(hunkOnly.patches.length, 0);
+  // ---/+++ (or rename lines) after it name the file, as git apply takes them: no issue.
+  const named = parsePatchDocument('diff --git \n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1 +1 @@\n-a\n+b\n');
+  assert.deepEqual(named.issues, []);
+  assert.deepEqual(named.patches[0].files.map((f) => [f.oldPath, f.newPath, f.status, f.headerLines.length]), [['mm/x.c', 'mm/x.c', 'modified', 3]]);
+  const renamed = parsePatchDocument('diff --git \nsimilarity index 100%\nrename from mm/a.c\nrename to mm/b.c\n');
+  assert.deepEqual(renamed.issues, []);
+  assert.deepEqual(renamed.patches[0].files.map((f) => [f.oldPath, f.newPath, f.status]), [['mm/a.c', 'mm/b.c', 'renamed']]);
+});

@@ -13,26 +13,32 @@
 // extension.e2e.test.ts (test/setup.sh installs them; `npm run test:quick` leaves this suite out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { ensureBuilt, findFiles, installExtension, packageVsix, root, startCodeServer, type RunningCodeServer } from './code-server';
 import {
-  codeServerEnv,
-  ensureBuilt,
-  findChromium,
-  findCodeServer,
-  findFiles,
-  installExtension,
-  killMarked,
-  packageVsix,
-  root,
-  startCodeServer,
-  tail,
-  type RunningCodeServer,
-} from './code-server';
+  QUIET_SETTINGS,
+  UI_TIMEOUT,
+  WORKBENCH_BROWSER,
+  cleanUp,
+  editorText,
+  goToLine,
+  launchPage,
+  loadWorkbench,
+  makeSandbox,
+  markersText,
+  openFile,
+  poll,
+  reportFailure,
+  requireTools,
+  runCommand,
+  screenshots,
+  stopAll,
+  writeUserSettings,
+} from './workbench';
 
 const PATCH = '0001-foo_dma-add-foo_dma_pin_one.patch';
 const PATCH_TEXT = readFileSync(join(root, 'test', 'fixtures', 'editor', 'foo-dma-pin-one.patch'), 'utf8');
@@ -45,84 +51,34 @@ const FIXED_TEXT = PATCH_TEXT.replace('@@ -59,3 +59,14 @@', '@@ -59,3 +59,12 @@'
   .replace('get_user_pages(uaddr & PAGE_MASK, 1, FOLL_WRITE, page)', 'get_user_pages_fast(uaddr & PAGE_MASK, 1, FOLL_WRITE, page)');
 const FIX_TITLE = 'Replace the locked get_user_pages with get_user_pages_fast(start, nr_pages, gup_flags, pages)';
 
-const UI_TIMEOUT = 45_000;
-
 test('the packaged extension in code-server: a rule finding in a patch, its conversion fix, and the simulation webview', { timeout: 300_000 }, async (t) => {
-  const codeServer = findCodeServer();
-  const browserPath = findChromium();
-  const missing = [
-    !codeServer.path && `code-server (looked at ${codeServer.looked.join(', ')}; run .ci/install-code-server.sh or set MMLENS_CODE_SERVER)`,
-    !browserPath.path && `chromium (looked at ${browserPath.looked.join(', ')}; apt-get install chromium or set MMLENS_CHROMIUM)`,
-  ].filter((s): s is string => typeof s === 'string');
-  if (missing.length > 0) assert.fail(`not found: ${missing.join('; ')}; \`npm test\` installs both (test/setup.sh)`);
-
+  const tools = requireTools();
   const started = Date.now();
   const step = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
-  const marker = randomUUID();
-  const tmp = mkdtempSync(join(tmpdir(), 'mmlens-vscode-editor-'));
-  const shots = process.env.MMLENS_E2E_SCREENSHOTS || join(tmp, 'screenshots');
-  mkdirSync(shots, { recursive: true });
-  const dirs = { userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), home: join(tmp, 'home') };
   // The workspace is a kernel tree (top-level Makefile: 6.8) holding the patch, so rules see the whole file.
-  const workspace = join(tmp, 'linux');
-  for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home]) mkdirSync(d, { recursive: true });
+  const box = makeSandbox('mmlens-vscode-editor-', 'linux');
+  const { dirs, workspace, env } = box;
   cpSync(join(root, 'samples', 'tree'), workspace, { recursive: true });
   writeFileSync(join(workspace, PATCH), PATCH_TEXT);
-  mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    join(dirs.userDataDir, 'User', 'settings.json'),
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'update.mode': 'none',
-      'editor.minimap.enabled': false,
-      'editor.stickyScroll.enabled': false,
-      'window.restoreWindows': 'none',
-      'files.autoSave': 'off',
-    }),
-  );
+  writeUserSettings(dirs, { ...QUIET_SETTINGS, 'files.autoSave': 'off' });
 
-  const env = codeServerEnv(dirs, marker);
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
-  let n = 0;
-  const shot = async (name: string) => {
-    if (!page) return;
-    const file = join(shots, `${String(++n).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, timeout: 10_000 }).catch(() => {});
-    t.diagnostic(`screenshot ${file}`);
-  };
+  const shot = screenshots(t, box.shots, () => page, true);
   let ok = false;
   try {
     let vsix = process.env.MMLENS_E2E_VSIX;
     if (!vsix) {
       ensureBuilt();
-      vsix = packageVsix(tmp);
+      vsix = packageVsix(box.tmp);
     }
     step(`installing ${vsix}`);
-    installExtension(codeServer.path!, dirs, vsix, env);
-    server = await startCodeServer(codeServer.path!, dirs, workspace, env, join(tmp, 'code-server.log'), marker);
+    installExtension(tools.codeServer, dirs, vsix, env);
+    server = await startCodeServer(tools.codeServer, dirs, workspace, env, join(box.tmp, 'code-server.log'), box.marker);
     step(`code-server up at ${server.url}`);
-    browser = await chromium.launch({
-      executablePath: browserPath.path!,
-      headless: true,
-      chromiumSandbox: false,
-      args: ['--disable-gpu', '--disable-background-networking'],
-      env: { ...env, MMLENS_E2E_MARKER: `${marker}-browser` },
-      timeout: 30_000,
-    });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: PATCH }).first().waitFor({ timeout: 60_000 });
+    ({ browser, page } = await launchPage(tools.chromium, box, WORKBENCH_BROWSER));
+    await loadWorkbench(page, server, workspace, PATCH);
     step('workbench loaded');
 
     // ── 1. the finding in the Problems panel ────────────────────────────────────────────────────────────────────
@@ -256,31 +212,9 @@ test('the packaged extension in code-server: a rule finding in a patch, its conv
     for (const f of findFiles(logs, /^Kernel MM Lens\.log$/)) assert.doesNotMatch(readFileSync(f, 'utf8'), /\[(error|warning)\]/, `${f} has no errors or warnings`);
     ok = true;
   } finally {
-    if (!ok) {
-      await shot('failure');
-      if (server) t.diagnostic(`code-server log:\n${tail(server.logPath)}`);
-      for (const f of findFiles(join(dirs.userDataDir, 'logs'), /Kernel MM Lens|exthost\.log$|remoteexthost\.log$/)) {
-        t.diagnostic(`${f}:\n${tail(f, 3_000)}`);
-        saveCopy(f, join(shots, basename(f)));
-      }
-    }
-    const leftovers: string[] = [];
-    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-    leftovers.push(...(await killMarked(`${marker}-browser`)));
-    if (server) leftovers.push(...(await server.stop()));
-    leftovers.push(...(await killMarked(marker)));
-    if (leftovers.length > 0) t.diagnostic(`killed leftover processes: ${leftovers.join('; ')}`);
-    if (process.env.MMLENS_E2E_KEEP) t.diagnostic(`kept ${tmp}`);
-    else {
-      const keepShots = !ok || Boolean(process.env.MMLENS_E2E_SCREENSHOTS);
-      if (!ok && server) saveCopy(server.logPath, join(shots, 'code-server.log'));
-      for (const name of readdirSync(tmp)) {
-        const p = join(tmp, name);
-        if (!(keepShots && p === shots)) rmSync(p, { recursive: true, force: true });
-      }
-      if (!keepShots || shots !== join(tmp, 'screenshots')) rmSync(tmp, { recursive: true, force: true });
-      if (keepShots) t.diagnostic(`screenshots in ${shots}`);
-    }
+    if (!ok) await reportFailure(t, { shot, page, server, box, saveLogs: true });
+    await stopAll(t, box, browser, server);
+    cleanUp(t, box, ok, server, true);
   }
 });
 
@@ -300,78 +234,6 @@ test('the fixture patch adds one locked get_user_pages call and applies to the s
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function saveCopy(from: string, to: string): void {
-  try {
-    copyFileSync(from, to);
-  } catch {
-    // nothing to keep
-  }
-}
-
-async function poll<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await poll(
-    async () => {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-      return true;
-    },
-    UI_TIMEOUT,
-    `${name} to open from Quick Open`,
-  );
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
-/** Go to Line (Ctrl+G) `line:column` in the active editor, which keeps the focus. */
-async function goToLine(page: Page, line: number, column: number): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`:${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
-async function markersText(page: Page): Promise<string> {
-  return (await page.locator('.markers-panel').first().innerText({ timeout: 2_000 }).catch(() => '')).replace(/\u00a0/g, ' ');
-}
-
-async function editorText(page: Page): Promise<string> {
-  return (await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText({ timeout: 2_000 })).replace(/\u00a0/g, ' ');
-}
 
 interface WebviewTimeline {
   lanes: string[];

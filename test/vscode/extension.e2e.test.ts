@@ -8,25 +8,30 @@
 // (test/setup.sh). Without code-server or Chromium the test fails; `npm run test:quick` leaves it out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, findFiles, installExtension, packageVsix, root, startCodeServer, type RunningCodeServer } from './code-server';
 import {
-  codeServerEnv,
-  ensureBuilt,
-  findChromium,
-  findCodeServer,
-  findFiles,
-  installExtension,
-  killMarked,
-  packageVsix,
-  root,
-  startCodeServer,
-  tail,
-  type RunningCodeServer,
-} from './code-server';
+  QUIET_SETTINGS,
+  UI_TIMEOUT,
+  WORKBENCH_BROWSER,
+  cleanUp,
+  expectText,
+  goToLine,
+  launchPage,
+  loadWorkbench,
+  makeSandbox,
+  markersText,
+  openFile,
+  poll,
+  reportFailure,
+  requireTools,
+  runCommand,
+  screenshots,
+  stopAll,
+  writeUserSettings,
+} from './workbench';
 
 const SERIES = 'gup-unlocked-v2.mbox';
 const TRUNCATED = 'truncated-hunk.patch';
@@ -47,72 +52,25 @@ const TRUNCATED_PATCH = [
   '',
 ].join('\n');
 
-/** Every wait is bounded; the whole test ends by itself well within its own timeout. */
-const UI_TIMEOUT = 45_000;
-
 test('the packaged extension in code-server: mbox language + highlighting, facts command, truncated-hunk problem', { timeout: 420_000 }, async (t) => {
-  const codeServer = findCodeServer();
-  const browserPath = findChromium();
-  const missing = [
-    !codeServer.path && `code-server (looked at ${codeServer.looked.join(', ')}; run .ci/install-code-server.sh or set MMLENS_CODE_SERVER)`,
-    !browserPath.path && `chromium (looked at ${browserPath.looked.join(', ')}; apt-get install chromium or set MMLENS_CHROMIUM)`,
-  ].filter((s): s is string => typeof s === 'string');
-  if (missing.length > 0) {
-    assert.fail(`not found: ${missing.join('; ')}; \`npm test\` installs both (test/setup.sh)`);
-  }
-
+  const tools = requireTools();
   const started = Date.now();
   const step = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
   ensureBuilt();
 
-  const marker = randomUUID();
-  const tmp = mkdtempSync(join(tmpdir(), 'mmlens-vscode-e2e-'));
-  const shots = process.env.MMLENS_E2E_SCREENSHOTS || join(tmp, 'screenshots');
-  mkdirSync(shots, { recursive: true });
-  const dirs = { userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), home: join(tmp, 'home') };
-  const workspace = join(tmp, 'workspace');
-  for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home, workspace]) mkdirSync(d, { recursive: true });
-
+  const box = makeSandbox('mmlens-vscode-e2e-', 'workspace');
+  const { dirs, workspace, env } = box;
+  mkdirSync(workspace, { recursive: true });
   // The workspace: the sample series and tree, and the truncated patch.
   copyFileSync(join(root, 'samples', 'series', SERIES), join(workspace, SERIES));
   cpSync(join(root, 'samples', 'tree'), join(workspace, 'tree'), { recursive: true });
   writeFileSync(join(workspace, TRUNCATED), TRUNCATED_PATCH);
+  writeUserSettings(dirs, { ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' });
 
-  // Quiet, deterministic workbench: no welcome page, trust prompt, tips, update checks or minimap.
-  mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    join(dirs.userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-        'editor.minimap.enabled': false,
-        'editor.stickyScroll.enabled': false,
-        'workbench.colorTheme': 'Default Dark Modern',
-        'window.restoreWindows': 'none',
-      },
-      null,
-      2,
-    ),
-  );
-
-  const env = codeServerEnv(dirs, marker);
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
-  let n = 0;
-  const shot = async (name: string) => {
-    if (!page) return;
-    const file = join(shots, `${String(++n).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, timeout: 10_000 }).catch(() => {});
-    t.diagnostic(`screenshot ${file}`);
-  };
+  const shot = screenshots(t, box.shots, () => page, true);
   let ok = false;
   try {
     if (process.env.MMLENS_E2E_INSTALL === 'link') {
@@ -121,31 +79,18 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
       symlinkSync(root, join(dirs.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
       step('linked the repository into the extensions dir');
     } else {
-      const vsix = packageVsix(tmp);
+      const vsix = packageVsix(box.tmp);
       step(`packaged ${vsix}`);
-      installExtension(codeServer.path!, dirs, vsix, env);
+      installExtension(tools.codeServer, dirs, vsix, env);
       step('installed the .vsix into code-server');
     }
 
-    server = await startCodeServer(codeServer.path!, dirs, workspace, env, join(tmp, 'code-server.log'), marker);
+    server = await startCodeServer(tools.codeServer, dirs, workspace, env, join(box.tmp, 'code-server.log'), box.marker);
     step(`code-server up at ${server.url}`);
 
-    browser = await chromium.launch({
-      executablePath: browserPath.path!,
-      headless: true,
-      chromiumSandbox: false,
-      args: ['--disable-gpu', '--disable-background-networking'],
-      env: { ...env, MMLENS_E2E_MARKER: `${marker}-browser` },
-      timeout: 30_000,
-    });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    ({ browser, page } = await launchPage(tools.chromium, box, WORKBENCH_BROWSER));
+    await loadWorkbench(page, server, workspace, SERIES);
     await page.locator('[id="workbench.parts.statusbar"]').waitFor();
-    // The explorer lists the workspace once the remote file system is ready.
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: SERIES }).first().waitFor({ timeout: 60_000 });
     step('workbench loaded');
     await shot('workbench');
 
@@ -201,7 +146,7 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
     await page.keyboard.press('Control+Shift+M');
     const problems = await poll(
       async () => {
-        const text = (await page!.locator('.markers-panel').first().innerText({ timeout: 2_000 }).catch(() => '')).replace(/\u00a0/g, ' ');
+        const text = await markersText(page!);
         return /truncated hunk/.test(text) ? text : undefined;
       },
       UI_TIMEOUT,
@@ -224,133 +169,12 @@ test('the packaged extension in code-server: mbox language + highlighting, facts
     for (const f of ourLogs) assert.doesNotMatch(readFileSync(f, 'utf8'), /\[(error|warning)\]/, `${f} has no errors or warnings`);
     ok = true;
   } finally {
-    if (!ok) {
-      await shot('failure');
-      if (page) {
-        const panel = await page.locator('[id="workbench.parts.panel"]').innerText({ timeout: 2_000 }).catch((e: unknown) => `(no panel text: ${String(e)})`);
-        t.diagnostic(`panel text:\n${panel.slice(0, 1_500)}`);
-      }
-      if (server) t.diagnostic(`code-server log:\n${tail(server.logPath)}`);
-      for (const f of findFiles(join(dirs.userDataDir, 'logs'), /Kernel MM Lens|exthost\.log$|remoteexthost\.log$/)) {
-        t.diagnostic(`${f}:\n${tail(f, 3_000)}`);
-        saveCopy(f, join(shots, basename(f)));
-      }
-    }
-    const leftovers: string[] = [];
-    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-    leftovers.push(...(await killMarked(`${marker}-browser`)));
-    if (server) leftovers.push(...(await server.stop()));
-    leftovers.push(...(await killMarked(marker)));
-    if (leftovers.length > 0) t.diagnostic(`killed leftover processes: ${leftovers.join('; ')}`);
+    if (!ok) await reportFailure(t, { shot, page, server, box, panelText: true, saveLogs: true });
+    await stopAll(t, box, browser, server);
     // Kept: everything with MMLENS_E2E_KEEP; the screenshots (and logs) in MMLENS_E2E_SCREENSHOTS or after a failure.
-    if (process.env.MMLENS_E2E_KEEP) t.diagnostic(`kept ${tmp}`);
-    else {
-      const keepShots = !ok || Boolean(process.env.MMLENS_E2E_SCREENSHOTS);
-      if (!ok && server) saveCopy(server.logPath, join(shots, 'code-server.log'));
-      for (const name of readdirSync(tmp)) {
-        const p = join(tmp, name);
-        if (!(keepShots && p === shots)) rmSync(p, { recursive: true, force: true });
-      }
-      if (!keepShots || shots !== join(tmp, 'screenshots')) rmSync(tmp, { recursive: true, force: true });
-      if (keepShots) t.diagnostic(`screenshots in ${shots}`);
-    }
+    cleanUp(t, box, ok, server, true);
   }
 });
-
-/** Copies a log next to the screenshots of a failed run; a missing log is not a second failure. */
-function saveCopy(from: string, to: string): void {
-  try {
-    copyFileSync(from, to);
-  } catch {
-    // nothing to keep
-  }
-}
-
-// ── workbench helpers ────────────────────────────────────────────────────────────────────────────────────────────
-
-/** Polls `probe` until it returns a value, every 250 ms, for at most `ms`. */
-async function poll<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function expectText(page: Page, selector: string, ok: (text: string) => boolean, what: string): Promise<string> {
-  return poll(
-    async () => {
-      const text = (await page.locator(selector).first().textContent({ timeout: 2_000 })) ?? '';
-      return ok(text) ? text : undefined;
-    },
-    UI_TIMEOUT,
-    what,
-  );
-}
-
-/** Quick Open (Ctrl+P): type the name, pick the row, wait until its tab is the active one. */
-async function openFile(page: Page, name: string): Promise<void> {
-  await poll(
-    async () => {
-      await focusWorkbench(page);
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(name);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-      return true;
-    },
-    UI_TIMEOUT,
-    `${name} to open from Quick Open`,
-  ).catch(async (error: unknown) => {
-    await page.keyboard.press('Escape').catch(() => {});
-    throw error;
-  });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
-}
-
-/** Command palette (F1): type the title, wait for the row, run it. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await focusEditor(page);
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
-/** Go to Line (Ctrl+G) in the active editor. */
-async function goToLine(page: Page, line: number): Promise<void> {
-  await focusEditor(page);
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
-async function focusWorkbench(page: Page): Promise<void> {
-  await page.keyboard.press('Escape');
-}
-
-/** Closes whatever quick input or hover is open; the active editor keeps driving `editorLangId` (no clicks: a click
- * on the editor would move its cursor and scroll). */
-async function focusEditor(page: Page): Promise<void> {
-  await page.keyboard.press('Escape');
-}
 
 /**
  * Token classes in the editor: the span holding "Signed-off-by" against the span of a plain prose line of the mail

@@ -1,16 +1,15 @@
 // Highlighting as a user sees it in the default themes: the sample series (.mbox) and a .patch in code-server, in
 // Default Dark Modern and Default Light Modern. Checks the rendered colours (a removed line's code is not coloured
 // like an added line's; a FAULT_FLAG_* flag is not coloured like the text around it) and keeps the screenshots
-// (MMLENS_E2E_SCREENSHOTS, default test/vscode/artifacts/highlight) to be looked at. Skipped without code-server or
-// chromium, except under CI. Uses the repository as an unpacked extension (the packaging is extension.e2e's job).
+// (MMLENS_E2E_SCREENSHOTS, default test/vscode/artifacts/highlight) to be looked at. Fails without code-server or
+// chromium (test/setup.sh installs them). Uses the repository as an unpacked extension (the packaging is extension.e2e's job).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { codeServerEnv, ensureBuilt, findChromium, findCodeServer, root, startCodeServer, type RunningCodeServer } from './code-server';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, root, startCodeServer, type RunningCodeServer } from './code-server';
+import { QUIET_SETTINGS, launchPage, makeSandbox, openFile, poll, requireTools, stopAll, writeUserSettings } from './workbench';
 
 const SERIES = 'gup-unlocked-v2.mbox';
 const PATCH = 'x86ish-retry.patch';
@@ -34,91 +33,36 @@ async function spanColour(page: Page, marker: string, lineText: string, needle: 
   return (await page.evaluate(script)) as string | undefined;
 }
 
-async function poll<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function open(page: Page, name: string, line: number): Promise<void> {
-  await poll(
-    async () => {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`${name}:${line}`);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-      return true;
-    },
-    45_000,
-    `${name} to open`,
-  );
-}
-
 test('removed and added lines differ, mm flags are coloured: .mbox and .patch in Dark Modern and Light Modern', { timeout: 240_000 }, async (t) => {
-  const codeServer = findCodeServer();
-  const browserPath = findChromium();
-  if (!codeServer.path || !browserPath.path) {
-    const reason = `not found: ${[!codeServer.path && 'code-server', !browserPath.path && 'chromium'].filter(Boolean).join(', ')}`;
-    // Missing tools fail the run (npm test installs them: test/setup.sh); npm run test:quick leaves this suite out.
-    assert.fail(`${reason}: run \`bash test/setup.sh\` (npm test does) to install them`);
-  }
+  // Missing tools fail the run (npm test installs them: test/setup.sh); npm run test:quick leaves this suite out.
+  const tools = requireTools();
   ensureBuilt();
-  const marker = randomUUID();
-  const tmp = mkdtempSync(join(tmpdir(), 'mmlens-highlight-'));
-  const shots = process.env.MMLENS_E2E_SCREENSHOTS || join(root, 'test', 'vscode', 'artifacts', 'highlight');
-  mkdirSync(shots, { recursive: true });
-  const dirs = { userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), home: join(tmp, 'home') };
-  const workspace = join(tmp, 'workspace');
-  for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home, workspace, join(dirs.userDataDir, 'User')]) mkdirSync(d, { recursive: true });
+  const box = makeSandbox('mmlens-highlight-', 'workspace', join(root, 'test', 'vscode', 'artifacts', 'highlight'));
+  const { tmp, dirs, workspace, shots } = box;
+  mkdirSync(workspace, { recursive: true });
   copyFileSync(join(root, 'samples', 'series', SERIES), join(workspace, SERIES));
   copyFileSync(join(root, 'test', 'fixtures', 'fragments', 'x86ish-5.7', '0001.patch'), join(workspace, PATCH));
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   symlinkSync(root, join(dirs.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
-  const settings = (theme: string) =>
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'editor.minimap.enabled': false,
-      'editor.stickyScroll.enabled': false,
-      'editor.fontSize': 15,
-      'workbench.colorTheme': theme,
-    });
-  const env = codeServerEnv(dirs, marker);
+  const settings = (theme: string) => ({ ...QUIET_SETTINGS, 'editor.fontSize': 15, 'workbench.colorTheme': theme });
   for (const theme of THEMES) {
     // One code-server per theme, its settings written before it starts (code-server does not apply an edited
     // settings.json live, and driving the theme picker is slower and more fragile than a restart).
-    writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), settings(theme));
+    writeUserSettings(dirs, settings(theme));
     const slug = theme.replace(/^Default /, '').replace(/\s+/g, '-').toLowerCase();
     let server: RunningCodeServer | undefined;
     let browser: Browser | undefined;
     try {
-      server = await startCodeServer(codeServer.path, dirs, workspace, env, join(tmp, `code-server-${slug}.log`), marker);
-      browser = await chromium.launch({
-        executablePath: browserPath.path,
-        headless: true,
-        chromiumSandbox: false,
-        args: ['--disable-gpu'],
-        env: { ...env, MMLENS_E2E_MARKER: `${marker}-browser` },
-      });
-      const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-      page.setDefaultTimeout(45_000);
+      server = await startCodeServer(tools.codeServer, dirs, workspace, box.env, join(tmp, `code-server-${slug}.log`), box.marker);
+      let page: Page;
+      ({ browser, page } = await launchPage(tools.chromium, box, { viewport: { width: 1400, height: 900 }, args: ['--disable-gpu'] }));
       await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: SERIES }).first().waitFor({ timeout: 60_000 });
       const themeClass = theme.includes('Light') ? /(?:^|\s)vs(?:\s|$)/ : /(?:^|\s)vs-dark(?:\s|$)/;
       await poll(async () => (themeClass.test((await page.locator('.monaco-workbench').getAttribute('class')) ?? '') ? true : undefined), 30_000, theme);
 
       // The mbox: patch 1's removed get_user_pages() lines and added get_user_pages_unlocked() line.
-      await open(page, SERIES, 84);
+      await openFile(page, SERIES, 84);
       // The editor paints before the grammar is loaded (the extension activates later): wait, bounded, for the
       // colours to settle apart; the assertion below reports the last colours seen.
       const colours = async () => [
@@ -132,7 +76,7 @@ test('removed and added lines differ, mm flags are coloured: .mbox and .patch in
       assert.notEqual(removed, added, `${theme}: a removed line's code is coloured like an added line's`);
 
       // The .patch: FAULT_FLAG_DEFAULT on an added line against the text before it.
-      await open(page, PATCH, 30);
+      await openFile(page, PATCH, 30);
       const patchColours = async () => [
         await spanColour(page, '+', 'flags = FAULT_FLAG_DEFAULT', 'FAULT_FLAG_DEFAULT'),
         await spanColour(page, '+', 'flags = FAULT_FLAG_DEFAULT', 'unsigned int'),
@@ -143,8 +87,7 @@ test('removed and added lines differ, mm flags are coloured: .mbox and .patch in
       t.diagnostic(`${theme} patch: FAULT_FLAG_DEFAULT ${flag}, text ${text}`);
       assert.notEqual(flag, text, `${theme}: FAULT_FLAG_DEFAULT has the colour of the line around it`);
     } finally {
-      await browser?.close().catch(() => {});
-      await server?.stop();
+      await stopAll(t, box, browser, server);
     }
   }
   rmSync(tmp, { recursive: true, force: true });

@@ -10,102 +10,57 @@
 // Screenshots of each step are kept in MMLENS_E2E_SCREENSHOTS (default: test/vscode/artifacts/ux) to be looked at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ensureBuilt, findFiles, installExtension, packageVsix, root, startCodeServer, type RunningCodeServer } from './code-server';
 import {
-  codeServerEnv,
-  ensureBuilt,
-  findChromium,
-  findCodeServer,
-  findFiles,
-  installExtension,
-  killMarked,
-  packageVsix,
-  root,
-  startCodeServer,
-  tail,
-  type RunningCodeServer,
-} from './code-server';
+  QUIET_SETTINGS,
+  UI_TIMEOUT,
+  WORKBENCH_BROWSER,
+  cleanUp,
+  launchPage,
+  loadWorkbench,
+  makeSandbox,
+  norm,
+  openFile,
+  poll,
+  reportFailure,
+  requireTools,
+  runCommand,
+  screenshots,
+  stopAll,
+  writeUserSettings,
+} from './workbench';
 import { SERVER_VERSION } from '../../server/src/server';
 
 const SERIES = 'gup-unlocked-v2.mbox';
 /** The series line the first "[patch line N -]" of its facts points at (the removed mmap_read_lock). */
 const LINKED_LINE = 75;
 
-const UI_TIMEOUT = 45_000;
-
 test('the era in the status bar and its picker, the facts document and its links, the walkthrough', { timeout: 480_000 }, async (t) => {
-  const codeServer = findCodeServer();
-  const browserPath = findChromium();
-  const missing = [
-    !codeServer.path && `code-server (looked at ${codeServer.looked.join(', ')}; run .ci/install-code-server.sh or set MMLENS_CODE_SERVER)`,
-    !browserPath.path && `chromium (looked at ${browserPath.looked.join(', ')}; apt-get install chromium or set MMLENS_CHROMIUM)`,
-  ].filter((s): s is string => typeof s === 'string');
-  if (missing.length > 0) assert.fail(`not found: ${missing.join('; ')}; \`npm test\` installs both (test/setup.sh)`);
-
+  const tools = requireTools();
   const started = Date.now();
   const step = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
   ensureBuilt();
-  const marker = randomUUID();
-  const tmp = mkdtempSync(join(tmpdir(), 'mmlens-ux-e2e-'));
-  const shots = process.env.MMLENS_E2E_SCREENSHOTS || join(root, 'test', 'vscode', 'artifacts', 'ux');
-  mkdirSync(shots, { recursive: true });
-  const dirs = { userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), home: join(tmp, 'home') };
   // The workspace is a kernel tree (the sample tree: Makefile 6.8) with the series saved at its top.
-  const workspace = join(tmp, 'linux');
-  for (const d of [dirs.userDataDir, dirs.extensionsDir, dirs.home]) mkdirSync(d, { recursive: true });
+  const box = makeSandbox('mmlens-ux-e2e-', 'linux', join(root, 'test', 'vscode', 'artifacts', 'ux'));
+  const { dirs, workspace, env, shots } = box;
   cpSync(join(root, 'samples', 'tree'), workspace, { recursive: true });
   copyFileSync(join(root, 'samples', 'series', SERIES), join(workspace, SERIES));
-  mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    join(dirs.userDataDir, 'User', 'settings.json'),
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'update.mode': 'none',
-      'editor.minimap.enabled': false,
-      'editor.stickyScroll.enabled': false,
-      'workbench.colorTheme': 'Default Dark Modern',
-      'window.restoreWindows': 'none',
-    }),
-  );
+  writeUserSettings(dirs, { ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' });
 
-  const env = codeServerEnv(dirs, marker);
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
-  const shot = async (name: string) => {
-    if (!page) return;
-    const file = join(shots, `${name}.png`);
-    await page.screenshot({ path: file, timeout: 10_000 }).catch(() => {});
-    t.diagnostic(`screenshot ${file}`);
-  };
+  const shot = screenshots(t, shots, () => page, false);
   let ok = false;
   try {
-    installExtension(codeServer.path!, dirs, packageVsix(tmp), env);
+    installExtension(tools.codeServer, dirs, packageVsix(box.tmp), env);
     step('packaged and installed the .vsix');
-    server = await startCodeServer(codeServer.path!, dirs, workspace, env, join(tmp, 'code-server.log'), marker);
-    browser = await chromium.launch({
-      executablePath: browserPath.path!,
-      headless: true,
-      chromiumSandbox: false,
-      args: ['--disable-gpu', '--disable-background-networking'],
-      env: { ...env, MMLENS_E2E_MARKER: `${marker}-browser` },
-      timeout: 30_000,
-    });
-    page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: SERIES }).first().waitFor({ timeout: 60_000 });
+    server = await startCodeServer(tools.codeServer, dirs, workspace, env, join(box.tmp, 'code-server.log'), box.marker);
+    ({ browser, page } = await launchPage(tools.chromium, box, WORKBENCH_BROWSER));
+    await loadWorkbench(page, server, workspace, SERIES);
     step('workbench loaded');
 
     // ── 1. the era in the status bar ──────────────────────────────────────────────────────────────────────────
@@ -115,7 +70,7 @@ test('the era in the status bar and its picker, the facts document and its links
       const s = norm(await eraItem.innerText({ timeout: 2_000 }));
       return /MM era \d/.test(s) ? s : undefined;
       // The first analysis of the series (the tree read, every patch applied) on a loaded 2-core machine.
-    }, 'the era in the status bar', 150_000);
+    }, 150_000, 'the era in the status bar');
     assert.equal(eraText, 'MM era 6.8 (Makefile)');
     const tooltip = (await eraItem.locator('a').first().getAttribute('aria-label')) ?? '';
     t.diagnostic(`era item: "${eraText}", aria-label "${tooltip}"`);
@@ -129,7 +84,7 @@ test('the era in the status bar and its picker, the facts document and its links
     const top = await poll(async () => {
       const s = norm(await factsEditor.innerText({ timeout: 2_000 }));
       return s.includes('mbox series, v2, 3 patch(es)') ? s : undefined;
-    }, 'the facts document');
+    }, UI_TIMEOUT, 'the facts document');
     const firstLine = top.split('\n')[0]!;
     assert.match(firstLine, new RegExp(`${SERIES.replace('.', '\\.')}: mbox series, v2, 3 patch\\(es\\), cover letter$`), 'opens at its top');
     assert.match(top, /era 6\.8 from Makefile VERSION\/PATCHLEVEL/);
@@ -145,16 +100,16 @@ test('the era in the status bar and its picker, the facts document and its links
     // The series and its facts side by side, the series focused (the era item shows for files, not for the facts):
     // the extension page's screenshot (media/screenshot.png is a copy of it).
     await page.keyboard.press('Control+1');
-    await poll(async () => (/MM era 6\.8 \(Makefile\)/.test(norm(await eraItem.innerText({ timeout: 2_000 }))) ? true : undefined), 'the era item for the series');
+    await poll(async () => (/MM era 6\.8 \(Makefile\)/.test(norm(await eraItem.innerText({ timeout: 2_000 }))) ? true : undefined), UI_TIMEOUT, 'the era item for the series');
     await shot('overview');
     await page.keyboard.press('Control+2');
     await page.locator('.editor-group-container.active .tabs-container .tab.active', { hasText: `${SERIES} (facts)` }).waitFor();
     // Monaco takes the mouse on its own layer (the spans do not receive pointer events): Ctrl+click at the link's place.
-    const box = await treeLink.boundingBox();
-    assert.ok(box, 'the L39 link is on screen');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const link = await treeLink.boundingBox();
+    assert.ok(link, 'the L39 link is on screen');
+    await page.mouse.move(link.x + link.width / 2, link.y + link.height / 2);
     await page.keyboard.down('Control');
-    await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+    await page.mouse.move(link.x + link.width / 2 + 1, link.y + link.height / 2);
     await page.mouse.down();
     await page.mouse.up();
     await page.keyboard.up('Control');
@@ -163,7 +118,7 @@ test('the era in the status bar and its picker, the facts document and its links
     const position = await poll(async () => {
       const s = norm(await page!.locator('[id="status.editor.selection"]').first().innerText({ timeout: 2_000 }));
       return /^Ln 39, Col 1\b/.test(s) ? s : undefined;
-    }, 'drivers/misc/foo_dma.c at line 39');
+    }, UI_TIMEOUT, 'drivers/misc/foo_dma.c at line 39');
     t.diagnostic(`after the link: ${position}`);
     await shot('facts-link-opened');
     step('facts document and link');
@@ -171,14 +126,14 @@ test('the era in the status bar and its picker, the facts document and its links
     // ── 3. the era picker ─────────────────────────────────────────────────────────────────────────────────────
     await page.keyboard.press('Escape');
     // foo_dma.c (opened by the link) is the active file: wait for its analysis, then click.
-    await poll(async () => (norm(await eraItem.innerText({ timeout: 2_000 })) === 'MM era 6.8 (Makefile)' ? true : undefined), 'the era of foo_dma.c');
+    await poll(async () => (norm(await eraItem.innerText({ timeout: 2_000 })) === 'MM era 6.8 (Makefile)' ? true : undefined), UI_TIMEOUT, 'the era of foo_dma.c');
     await eraItem.click();
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await rows.first().waitFor({ state: 'visible' });
     const labels = await poll(async () => {
       const all = (await rows.locator('.label-name').allInnerTexts()).map(norm);
       return all.length >= 5 ? all : undefined;
-    }, 'the era picker');
+    }, UI_TIMEOUT, 'the era picker');
     t.diagnostic(`picker rows: ${labels.join(' | ')}`);
     assert.deepEqual(labels.slice(0, 3), ['auto', '6.8', '4.19']);
     await shot('era-picker');
@@ -189,7 +144,7 @@ test('the era in the status bar and its picker, the facts document and its links
     const afterPick = await poll(async () => {
       const s = norm(await eraItem.innerText({ timeout: 2_000 }));
       return s === 'MM era 5.10 (setting)' ? s : undefined;
-    }, 'the era from the setting');
+    }, UI_TIMEOUT, 'the era from the setting');
     assert.equal(afterPick, 'MM era 5.10 (setting)');
     const folderSettings = JSON.parse(readFileSync(join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(folderSettings['kernelMmLens.era'], '5.10');
@@ -197,13 +152,14 @@ test('the era in the status bar and its picker, the facts document and its links
     step('era picked and written to the folder settings');
 
     // ── 4. the walkthrough ────────────────────────────────────────────────────────────────────────────────────
-    await runCommand(page, 'Welcome: Open Walkthrough...');
+    // The command opens a picker of walkthroughs: the quick input stays open.
+    await runCommand(page, 'Welcome: Open Walkthrough...', true);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Kernel MM Lens' }).first().click();
     const walkthrough = page.locator('.gettingStartedContainer').first();
     const steps = await poll(async () => {
       const s = norm(await walkthrough.innerText({ timeout: 2_000 }));
       return s.includes('Simulate a fault path') ? s : undefined;
-    }, 'the walkthrough');
+    }, UI_TIMEOUT, 'the walkthrough');
     for (const title of ['Get started with Kernel MM Lens', 'Open a patch or a series', 'Set the kernel tree and era', 'Simulate a fault path'])
       assert.ok(steps.includes(title), `walkthrough shows "${title}"`);
     // The first step is done: a patch series was opened.
@@ -231,64 +187,9 @@ test('the era in the status bar and its picker, the facts document and its links
     assert.doesNotMatch(logs, /\[error\]/);
     ok = true;
   } finally {
-    if (!ok) {
-      await shot('failure');
-      if (server) t.diagnostic(`code-server log:\n${tail(server.logPath)}`);
-      for (const f of findFiles(join(dirs.userDataDir, 'logs'), /Kernel MM Lens|exthost\.log$/)) t.diagnostic(`${f}:\n${tail(f, 3_000)}`);
-    }
-    const leftovers: string[] = [];
-    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-    leftovers.push(...(await killMarked(`${marker}-browser`)));
-    if (server) leftovers.push(...(await server.stop()));
-    leftovers.push(...(await killMarked(marker)));
-    if (leftovers.length > 0) t.diagnostic(`killed leftover processes: ${leftovers.join('; ')}`);
-    if (process.env.MMLENS_E2E_KEEP) t.diagnostic(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
-    t.diagnostic(`screenshots in ${shots}`);
+    if (!ok) await reportFailure(t, { shot, page, server, box });
+    await stopAll(t, box, browser, server);
+    cleanUp(t, box, ok, server, false);
   }
   assert.ok(existsSync(join(shots, 'facts-document.png')));
 });
-
-function norm(s: string): string {
-  return s.replace(/\u00a0/g, ' ').trim();
-}
-
-/** Polls `probe` every 250 ms until it returns a value, for at most UI_TIMEOUT. */
-async function poll<T>(probe: () => Promise<T | undefined>, what: string, ms = UI_TIMEOUT): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await poll(async () => {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 5_000 });
-    await input.fill(name);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-    return true;
-  }, `${name} to open`);
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-}

@@ -69,7 +69,8 @@ export interface RuleContext {
   era: Era;
   /** Path of the file (repository-relative for patches, as given for files): `mm/gup.c`, `arch/x86/mm/fault.c`. */
   path: string;
-  /** The file lies under mm/ (the GUP internals: FOLL_TRIED, __get_user_pages, … are legal there). */
+  /** The file lies in the core mm/ directory at any depth (mm/gup.c, mm/damon/vaddr.c), not arch/<x>/mm/: the GUP
+   * internals (FOLL_TRIED, __get_user_pages, …) are legal there, and its fault helpers keep their own contract. */
   inMm: boolean;
   /** All facts of the file (other functions: helpers a rule may follow). */
   file: CFacts;

@@ -223,7 +223,10 @@ function parseHunk(lines: BLine[], i: number, sink: IssueSink): { hunk: Hunk | n
       continue;
     }
     if (c === 45 /* - */) {
-      if (isPlainHeaderAt(lines, j) || isSignatureAt(lines, j)) break;
+      // '-- ' that is the one removed line the hunk still expects is that line (git apply reads hunks by their
+      // counts), whatever follows; elsewhere '-- ' before a line that is no hunk line is the mail's signature.
+      const lastRemoved = oldRem === 1 && newRem === 0;
+      if (isPlainHeaderAt(lines, j) || (!lastRemoved && isSignatureAt(lines, j))) break;
       if (oldRem <= 0) {
         if (done && !looksLikeContinuation(lines, j)) break;
         mismatch(bl, 'removed');
@@ -282,8 +285,20 @@ export function parseDiff(lines: BLine[], start: number, sink: IssueSink, opts: 
   let sawMarkers = false;
   let garbageRun = false;
   const n = lines.length;
+  /** Files opened by a 'diff --git' line that names no file ('diff --git ' and nothing after, 'diff --git a/ b/'):
+   * kept only when ---/+++ or rename/copy lines name them, like git apply ("git diff header lacks filename information"). */
+  const unnamed = new Set<FileDiff>();
   const close = (): void => {
     if (cur) finishFile(cur);
+    if (cur && unnamed.has(cur) && cur.oldPath === null && cur.newPath === null) {
+      const hunks = cur.hunks.length;
+      files.splice(files.indexOf(cur), 1);
+      sink.error(
+        ISSUE_CODES.diffHeaderWithoutPaths,
+        `"diff --git" line without file names, and no ---/+++ or rename lines name the file; skipped${hunks > 0 ? ` with its ${hunks} hunk(s)` : ''}`,
+        cur.position,
+      );
+    }
     cur = null;
     inHeader = false;
     sawMarkers = false;
@@ -297,8 +312,11 @@ export function parseDiff(lines: BLine[], start: number, sink: IssueSink, opts: 
       close();
       const f = newFile(pos);
       const p = gitHeaderPaths(t);
-      f.oldPath = p.oldPath;
-      f.newPath = p.newPath;
+      if (p.oldPath === '' || p.newPath === '') unnamed.add(f);
+      else {
+        f.oldPath = p.oldPath;
+        f.newPath = p.newPath;
+      }
       f.headerLines.push({ text: t, position: pos });
       files.push(f);
       cur = f;

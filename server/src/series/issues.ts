@@ -6,6 +6,7 @@ export const ISSUE_CODES = {
   hunkCountMismatch: 'hunk-count-mismatch',
   malformedHunkHeader: 'malformed-hunk-header',
   hunkWithoutFile: 'hunk-without-file',
+  diffHeaderWithoutPaths: 'diff-header-without-paths',
   combinedDiff: 'combined-diff-unsupported',
   noNewlineAtEof: 'no-newline-at-eof',
   binaryDiff: 'binary-diff',

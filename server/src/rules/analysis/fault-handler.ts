@@ -1,18 +1,12 @@
 /**
  * What a `struct vm_fault *` handler is (->fault, ->page_mkwrite, ->huge_fault and their helpers): the vm_fault
- * parameter names, the flags expressions that read its flags (`vmf->flags` and local copies of it), and whether a
- * file lies in the core mm (mm/*.c, not arch/<x>/mm/), whose helpers follow their own, era-specific contract.
+ * parameter names and the flags expressions that read its flags (`vmf->flags` and local copies of it). Whether a
+ * file lies in the core mm is `ctx.inMm` (rules/run.ts).
  */
 import type { FunctionFacts } from '../../c/types';
 import type { RuleContext } from '../types';
 import { headerOf } from './edits';
 import { flagsExprSource } from './allow-retry-tests';
-
-/** mm/<file> (or …/mm/<file> of a tree), not arch/<x>/mm/<file>. */
-export function inCoreMm(path: string): boolean {
-  const p = path.replace(/\\/g, '/');
-  return /(?:^|\/)mm\/[^/]+$/.test(p) && !/(?:^|\/)arch\/[^/]+\/mm\/[^/]+$/.test(p);
-}
 
 /** Names of the `struct vm_fault *name` parameters (from the function's header text); [] when unknown. */
 export function vmFaultParams(fn: FunctionFacts, ctx: RuleContext): string[] {

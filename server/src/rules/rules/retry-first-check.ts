@@ -12,7 +12,7 @@
  */
 import type { CfgNode, FunctionFacts } from '../../c/types';
 import { allowRetryTest, firstCheckEdit } from '../analysis/allow-retry-tests';
-import { inCoreMm, vmFaultParams, vmfFlagsExprs } from '../analysis/fault-handler';
+import { vmFaultParams, vmfFlagsExprs } from '../analysis/fault-handler';
 import { cfgIndex } from '../analysis/graph';
 import type { Fix, RelatedLocation, Rule, RuleContext, RuleFinding } from '../types';
 
@@ -51,7 +51,7 @@ export const retryFirstCheck: Rule = {
   title: 'A fault handler gives up the mmap lock on FAULT_FLAG_ALLOW_RETRY instead of the first-attempt check',
   fixText: 'replace the test with fault_flag_allow_retry_first(vmf->flags)',
   check(fn, ctx) {
-    if (inCoreMm(ctx.path) || fn.name === 'handle_userfault') return [];
+    if (ctx.inMm || fn.name === 'handle_userfault') return [];
     const params = vmFaultParams(fn, ctx);
     if (params.length === 0) return [];
     const exprs = params.flatMap((p) => vmfFlagsExprs(fn, p));
