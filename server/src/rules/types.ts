@@ -72,7 +72,11 @@ export interface RuleContext {
   /** The file lies in the core mm/ directory at any depth (mm/gup.c, mm/damon/vaddr.c), not arch/<x>/mm/: the GUP
    * internals (FOLL_TRIED, __get_user_pages, …) are legal there, and its fault helpers keep their own contract. */
   inMm: boolean;
-  /** All facts of the file (other functions: helpers a rule may follow). */
+  /**
+   * All facts of the file (other functions: helpers a rule may follow). No rule reads it today, and the editor keeps
+   * each function's findings while its own text is unchanged (rules/check-c.ts IncrementalCCheck): a rule that starts
+   * following other functions must make that cache key on them too.
+   */
   file: CFacts;
   /** Text of a 0-based file line, without its newline; undefined when the line is not known (outside a hunk). */
   line(n: number): string | undefined;
