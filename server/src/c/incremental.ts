@@ -72,8 +72,9 @@ interface Kept {
   /** Column of the definition's first character; the prepared text when it differs from the function's own. */
   column: number;
   prepared: string | undefined;
-  /** Facts of a lazy function, built at `row` (their CFG is built on first read, so they are not moved). */
+  /** Facts of a lazy function (their CFG is built on first read): as built at `baseRow`, and seen at `row`. */
   lazy?: FunctionFacts;
+  lazyBase?: FunctionFacts;
   name: string;
   synthetic: boolean;
   /** Its body checks signals (HelperIndex.signalHelpers). */
@@ -81,9 +82,12 @@ interface Kept {
   fault: FaultHelper | undefined;
   /** Body without mm identifiers: facts built on demand (unanalysed); 'dirty': the definition has parse errors. */
   kind: 'lazy' | 'analysed' | 'dirty';
-  /** Facts at `row` (analysed functions only; dropped with the helper index or the era). */
+  /** Facts at `row` (analysed functions only; dropped when their context changes): `base` as extracted at
+   * `baseRow`, seen through shiftedView() once the function has moved. */
   facts?: FunctionFacts;
   row: number;
+  base?: FunctionFacts;
+  baseRow?: number;
   /** Last run that used it. */
   run: number;
   /** Names the function calls (`name(`): the only helper-index entries its facts can depend on. */
@@ -118,6 +122,52 @@ export function shiftLines<T>(x: T, delta: number): T {
   };
   return go(x) as T;
 }
+
+/**
+ * `fn` moved by `delta` lines, computed on demand: a proxy whose fields holding positions are copied and moved on
+ * their first read (the CFG, the largest, is read only when the rules run on the function again). Moving a function
+ * then costs one small object until its facts are read: pressing Enter near the top of a 5,000-line file moves
+ * every function below it, and the keystroke path reads only their ranges. JSON, spreads and Object.keys see the
+ * same fields in the same order as on the facts themselves.
+ */
+export function shiftedView(fn: FunctionFacts, delta: number): FunctionFacts {
+  if (delta === 0) return fn;
+  const view = new Proxy<ViewTarget>({ base: fn as unknown as Record<string, unknown>, delta, moved: new Map() }, VIEW) as unknown as FunctionFacts;
+  origins.set(view, { base: fn, delta });
+  return view;
+}
+
+interface ViewTarget {
+  base: Record<string, unknown>;
+  delta: number;
+  moved: Map<string, unknown>;
+}
+
+function viewGet(t: ViewTarget, key: string): unknown {
+  if (t.moved.has(key)) return t.moved.get(key);
+  const v = t.base[key];
+  if (v === null || typeof v !== 'object') return v;
+  const m = shiftLines(v, t.delta);
+  t.moved.set(key, m);
+  return m;
+}
+
+const VIEW: ProxyHandler<ViewTarget> = {
+  get: (t, key) => (typeof key === 'string' ? viewGet(t, key) : undefined),
+  set: (t, key, value: unknown) => {
+    t.moved.set(String(key), value);
+    return true;
+  },
+  has: (t, key) => key in t.base,
+  ownKeys: (t) => Reflect.ownKeys(t.base),
+  getOwnPropertyDescriptor: (t, key) =>
+    typeof key === 'string' && Object.prototype.hasOwnProperty.call(t.base, key)
+      ? { value: viewGet(t, key), enumerable: true, configurable: true, writable: true }
+      : undefined,
+};
+
+/** Views made by shiftedView: the facts they show and by how many lines. */
+const origins = new WeakMap<FunctionFacts, { base: FunctionFacts; delta: number }>();
 
 /** The edit that turns `a` into `b` (common prefix and suffix), in tree-sitter's terms. */
 function editBetween(a: string, b: string, pa: Source, pb: Source): Parser.Edit | undefined {
@@ -230,6 +280,11 @@ export class IncrementalCFacts {
     return this.keys.get(fn);
   }
 
+  /** For a function of the last result that was only moved: its facts as extracted, and by how many lines it moved. */
+  originOf(fn: FunctionFacts): { base: FunctionFacts; delta: number } | undefined {
+    return origins.get(fn);
+  }
+
   /** The current tree as an S-expression (tests compare it with a fresh parse's). */
   treeText(): string | undefined {
     return this.tree?.rootNode.toString();
@@ -319,20 +374,20 @@ export class IncrementalCFacts {
         // The fast path computes it again (its helper index may differ from this one).
         kept.generation = -1;
         if (kept.context !== context) {
-          kept.facts = undefined;
+          kept.facts = kept.base = undefined;
           kept.context = context;
           kept.contextId = this.intern(context);
         }
         const row = f.node.startPosition.row;
-        if (kept.facts) {
+        if (kept.facts && kept.base) {
           if (kept.row !== row) {
-            kept.facts = shiftLines(kept.facts, row - kept.row);
+            kept.facts = shiftedView(kept.base, row - (kept.baseRow ?? row));
             kept.row = row;
           }
           this.stats.reused++;
         } else {
-          kept.facts = extract();
-          kept.row = row;
+          kept.facts = kept.base = extract();
+          kept.row = kept.baseRow = row;
           this.stats.extracted++;
         }
         this.keys.set(kept.facts, `${kept.contextId}#${kept.id}`);
@@ -427,24 +482,27 @@ export class IncrementalCFacts {
       const row = start.row;
       if (kept.kind === 'lazy') {
         // Its CFG and labels (built on first read) depend on its text and position only, not on the helper index.
-        if (!kept.lazy || kept.row !== row || kept.context !== era) {
+        if (!kept.lazyBase || kept.context !== era) {
           const node = { text: ptext.slice(f.start, f.end), startPosition: start, endPosition: src.point(f.end) };
-          kept.lazy = unanalysed({ name: kept.name, synthetic: kept.synthetic, node }, map, opts.era, helpers);
-          kept.row = row;
+          kept.lazy = kept.lazyBase = unanalysed({ name: kept.name, synthetic: kept.synthetic, node }, map, opts.era, helpers);
+          kept.row = kept.baseRow = row;
           kept.context = era;
+        } else if (kept.row !== row) {
+          kept.lazy = shiftedView(kept.lazyBase, row - (kept.baseRow ?? row));
+          kept.row = row;
         }
-        functions.push(kept.lazy);
+        functions.push(kept.lazy!);
         continue;
       }
       const context = contextOf(kept);
       if (kept.context !== context) {
-        kept.facts = undefined;
+        kept.facts = kept.base = undefined;
         kept.context = context;
         kept.contextId = this.intern(context);
       }
-      if (kept.kind === 'analysed' && kept.facts) {
+      if (kept.kind === 'analysed' && kept.facts && kept.base) {
         if (kept.row !== row) {
-          kept.facts = shiftLines(kept.facts, row - kept.row);
+          kept.facts = shiftedView(kept.base, row - (kept.baseRow ?? row));
           kept.row = row;
         }
         functions.push(kept.facts);
@@ -475,8 +533,8 @@ export class IncrementalCFacts {
       }
       if (f.header) facts.range = { start: map.pos(pointOf(src, f.header.startIndex)), end: facts.range.end };
       if (kept.kind === 'analysed') {
-        kept.facts = facts;
-        kept.row = row;
+        kept.facts = kept.base = facts;
+        kept.row = kept.baseRow = row;
         this.keys.set(facts, `${kept.contextId}#${kept.id}`);
       }
       functions.push(facts);

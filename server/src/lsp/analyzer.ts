@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic, DocumentSymbol, Range as LspRange } from 'vscode-languageserver';
+import type { Diagnostic, DocumentSymbol } from 'vscode-languageserver';
 import { isAnalysedLanguage, type DocumentEraInfo } from '../../../common/protocol';
 import { ERA_AUTO, SETTINGS_SECTION, resolveSettings, type MmLensSettings } from '../../../common/settings';
 import { parseMakefileVersion, resolveEra, type EraResolution } from '../era/detect';
@@ -27,10 +27,10 @@ import { DocumentConfigs, configProblemDiagnostic, type DocumentConfig } from '.
 import type { Finding } from '../rules/types';
 import { IncrementalCCheck } from '../rules/check-c';
 import type { Rule } from '../rules/types';
-import type { CFacts } from '../c/types';
 import type { CFileFacts, PatchDocumentFacts } from '../facts/types';
-import { cFindingDiagnostics, disabledRules, lspRange, patchFindingDiagnostics, type DiagnosticContext } from './findings';
-import { cLenses, cSymbols, patchLenses, patchSymbols, type LensAnchor } from './outline';
+import { cFindingDiagnostics, disabledRules, patchFindingDiagnostics, type DiagnosticContext } from './findings';
+import { patchLenses, patchSymbols, type LensAnchor } from './outline';
+import { cOutline, type GupSite } from './c-outline';
 import { defaultPatchChecker, type PatchChecker } from './patch-check';
 import { gitBaseFor, type GitBase } from './git-base';
 import { errorDetail, errorMessage, silentLogger, type AnalyzerDocument, type LensKind, type Logger } from './types';
@@ -58,12 +58,7 @@ export interface AnalyzerOptions {
   docsRoot?: string;
 }
 
-/** A GUP call site, for hovers. */
-export interface GupSite {
-  range: LspRange;
-  callee: string;
-  locked: 'null' | 'set' | 'absent';
-}
+export type { GupSite } from './c-outline';
 
 /**
  * Everything the protocol layer answers from, for one version of one document: plain JSON (it crosses the worker
@@ -415,9 +410,10 @@ export class Analyzer {
       model.era = check.facts.era.era;
       model.eraInfo = check.facts.era;
       model.diagnostics = [...confDiagnostics, ...cFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings)];
-      model.symbols = cSymbols(check.facts.facts);
-      model.lenses = cLenses(check.facts.facts);
-      model.gupSites = gupSites(check.facts.facts);
+      const outline = cOutline(check.facts.facts, (fn) => e.cCheck!.facts.originOf(fn));
+      model.symbols = outline.symbols;
+      model.lenses = outline.lenses;
+      model.gupSites = outline.gupSites;
       return model;
     }
     const doc = this.parsed(e);
@@ -506,9 +502,6 @@ function lockedOf(g: { lockedNull?: boolean }): GupSite['locked'] {
   return g.lockedNull === undefined ? 'absent' : g.lockedNull ? 'null' : 'set';
 }
 
-function gupSites(facts: CFacts): GupSite[] {
-  return facts.functions.flatMap((fn) => fn.gupCalls.map((g) => ({ range: lspRange(g.calleeRange), callee: g.callee, locked: lockedOf(g) })));
-}
 
 /** GUP calls of the post-images (pre-images for removed lines) at their document lines. */
 function patchGupSites(facts: PatchDocumentFacts): GupSite[] {

@@ -50,7 +50,7 @@ export function cSymbols(facts: CFacts): DocumentSymbol[] {
   return out;
 }
 
-function functionSymbol(fn: FunctionFacts): DocumentSymbol | null {
+export function functionSymbol(fn: FunctionFacts): DocumentSymbol | null {
   const children: DocumentSymbol[] = [];
   for (const loop of fn.retryLoops) {
     const what = loop.kind === 'vma-fallback' ? 'per-VMA lock attempt' : loop.kind === 'label' ? `retry loop (${loop.label ?? 'label'})` : `retry loop (${loop.kind})`;
@@ -68,18 +68,22 @@ function functionSymbol(fn: FunctionFacts): DocumentSymbol | null {
 
 export function cLenses(facts: CFacts): LensAnchor[] {
   const out: LensAnchor[] = [];
-  for (const fn of facts.functions) {
-    if (fn.analysed === false) continue;
-    for (const loop of fn.retryLoops) {
-      if (loop.kind === 'vma-fallback' || loop.unreliable) continue;
-      out.push({ range: lspRange(loop.headRange), kind: 'path', line: loop.headRange.start.line, title: 'Simulate this fault path' });
-    }
-    for (const g of fn.gupCalls) {
-      if (g.unreliable) continue;
-      out.push({ range: lspRange(g.range), kind: 'path', line: g.range.start.line, title: 'Simulate this fault path' });
-    }
-  }
+  for (const fn of facts.functions) if (fn.analysed !== false) out.push(...functionLenses(fn));
   return out.sort((a, b) => a.line - b.line);
+}
+
+/** The "Simulate this fault path" lenses of one function: its retry loops and GUP calls. */
+export function functionLenses(fn: FunctionFacts): LensAnchor[] {
+  const out: LensAnchor[] = [];
+  for (const loop of fn.retryLoops) {
+    if (loop.kind === 'vma-fallback' || loop.unreliable) continue;
+    out.push({ range: lspRange(loop.headRange), kind: 'path', line: loop.headRange.start.line, title: 'Simulate this fault path' });
+  }
+  for (const g of fn.gupCalls) {
+    if (g.unreliable) continue;
+    out.push({ range: lspRange(g.range), kind: 'path', line: g.range.start.line, title: 'Simulate this fault path' });
+  }
+  return out;
 }
 
 /** The outline of a patch document: cover letter, patches, files, hunks. */
