@@ -20,12 +20,17 @@ import { build } from 'esbuild';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { factsForCFile, factsForPatchInput, budgetExceededIn } from '../../server/src/facts/compute';
 import { loadCorpus, mutant, type Seed } from './mutate';
+import { runBulk } from './bulk';
 
 const ROOT = join(__dirname, '..', '..');
 
 export interface TargetReport {
-  target: 'in-process' | 'cli' | 'server';
+  target: 'in-process' | 'in-process-bulk' | 'cli' | 'server';
   inputs: number;
+  /** Time histogram (label → inputs), where measured per input. */
+  times?: Record<string, number>;
+  /** What else the figures need to be read right (e.g. how many inputs went through the rules). */
+  note?: string;
   histogram: Record<string, number>;
   crashes: { input: string; detail: string }[];
   hangs: { input: string; detail: string }[];
@@ -38,6 +43,12 @@ export interface TargetReport {
 export interface CampaignOptions {
   seed: number;
   inprocess: number;
+  /** Small mutants through every in-process parser on worker threads (bench/fuzz/bulk.ts). */
+  bulk?: number;
+  /** Worker threads of the bulk target (default 2). */
+  workers?: number;
+  /** Every deepEvery-th bulk mutant also goes through the rules (default 10). */
+  deepEvery?: number;
   cli: number;
   server: number;
   limitMs: number;
@@ -249,6 +260,11 @@ export async function runCampaign(opts: CampaignOptions): Promise<TargetReport[]
   const work = mkdtempSync(join(tmpdir(), 'mmlens-fuzz-'));
   const out: TargetReport[] = [];
   try {
+    if ((opts.bulk ?? 0) > 0) {
+      const b = await runBulk({ seed: opts.seed, count: opts.bulk!, workers: opts.workers ?? 2, limitMs: opts.limitMs, deepEvery: opts.deepEvery ?? 10, save: opts.save, log }, corpus, work);
+      const { deep, bytes, ...r } = b;
+      log(formatReport((out[out.length] = { ...r, note: `${deep} through the rules too; ${(bytes / Math.max(1, b.inputs)).toFixed(0)} bytes per input on average` })));
+    }
     if (opts.inprocess > 0) log(formatReport((out[out.length] = runInProcess(opts, corpus))));
     if (opts.cli > 0) log(formatReport((out[out.length] = await runCli(opts, corpus, work))));
     if (opts.server > 0) log(formatReport((out[out.length] = await runServer(opts, corpus, work))));
@@ -263,6 +279,8 @@ export function formatReport(r: TargetReport): string {
   return [
     `${r.target}: ${r.inputs} inputs in ${r.seconds.toFixed(1)} s; ${r.crashes.length} crash(es), ${r.hangs.length} hang(s)`,
     `  outcomes: ${hist}`,
+    ...(r.times ? [`  time per input: ${Object.entries(r.times).map(([k, v]) => `${k}: ${v}`).join(', ')}`] : []),
+    ...(r.note ? [`  ${r.note}`] : []),
     `  worst time ${r.worstMs.toFixed(0)} ms (${r.worstInput}); worst memory ${r.worstRssMb.toFixed(0)} MB RSS`,
     ...r.crashes.slice(0, 10).map((c) => `  CRASH ${c.input}: ${c.detail}`),
     ...r.hangs.slice(0, 10).map((h) => `  HANG ${h.input}: ${h.detail}`),
@@ -278,6 +296,9 @@ if (require.main === module) {
   const opts: CampaignOptions = {
     seed: arg('--seed', 1),
     inprocess: arg('--inprocess', 20_000),
+    bulk: arg('--bulk', 0),
+    workers: arg('--workers', 2),
+    deepEvery: arg('--deep-every', 10),
     cli: arg('--cli', 300),
     server: arg('--server', 2_000),
     limitMs: arg('--limit-ms', 20_000),
