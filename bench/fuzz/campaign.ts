@@ -182,7 +182,7 @@ export async function runCli(opts: CampaignOptions, corpus: Seed[], work: string
   };
   const singles = Math.min(opts.cli, opts.cliSingle ?? opts.cli);
   const batched = opts.cli - singles;
-  // Batches: small mutants with, one in ten, a regular one (50–200 KB lines, deep nesting).
+  // Batches: small mutants with, one in 25, a regular one (50–200 KB lines, deep nesting).
   for (let b = 0, done = 0; done < batched; b++) {
     const n = Math.min(batchSize, batched - done);
     const dir = join(work, `batch-${b}`);
@@ -190,7 +190,7 @@ export async function runCli(opts: CampaignOptions, corpus: Seed[], work: string
     const files: { path: string; kind: Seed['kind']; bytes: Buffer; what: string }[] = [];
     for (let k = 0; k < n; k++) {
       const idx = 3_000_000 + done + k;
-      const m = idx % 10 === 0 ? mutant(corpus, opts.seed, idx) : smallMutant(corpus, opts.seed, idx);
+      const m = idx % 25 === 0 ? mutant(corpus, opts.seed, idx) : smallMutant(corpus, opts.seed, idx);
       const path = join(dir, `m${idx}.${m.kind === 'c' ? 'c' : 'patch'}`);
       writeFileSync(path, m.bytes);
       files.push({ path, kind: m.kind, bytes: m.bytes, what: `seed${opts.seed}-cli-${idx} (${m.from} ${m.ops.join('+')}, ${m.bytes.length} bytes)` });
@@ -327,8 +327,8 @@ async function serverSession(opts: CampaignOptions, corpus: Seed[], serverJs: st
     let uri = '';
     let version = 1;
     for (let i = from; i < to && exited === undefined; i++) {
-      // Mostly small mutants (fast edits); every third a regular one; every 97th possibly multi-MB.
-      const m = i % 3 === 0 ? mutant(corpus, opts.seed, 2_000_000 + i, { big: i % 97 === 0 }) : smallMutant(corpus, opts.seed, 2_000_000 + i);
+      // Mostly small mutants (fast edits); one in ten a regular one; every 97th possibly multi-MB.
+      const m = i % 10 === 3 || i % 97 === 0 ? mutant(corpus, opts.seed, 2_000_000 + i, { big: i % 97 === 0 }) : smallMutant(corpus, opts.seed, 2_000_000 + i);
       const text = m.bytes.toString('utf8');
       if (i % 10 === 0 || !uri) {
         if (uri) await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
