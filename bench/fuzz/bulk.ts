@@ -1,7 +1,7 @@
 /**
  * The bulk in-process fuzz target (issue #11: ≥ 1,000,000 inputs over the in-process parsers): small mutants of the
  * seeds through every in-process parser and the contract of bench/fuzz/contract.ts (bench/fuzz/bulk-worker.ts), on
- * worker threads (one per core by default), with a watchdog: a mutant still running past the time limit is a hang —
+ * worker threads (two by default), with a watchdog: a mutant still running past the time limit is a hang —
  * it is saved first (the mutant is rebuilt from seed and index), then the worker is terminated and a new one goes
  * on with the following indices. A worker that dies (out of memory, uncaught error) is recorded the same way.
  */
@@ -55,11 +55,10 @@ function saveMutant(save: string | undefined, tag: string, m: { kind: Seed['kind
   return p;
 }
 
-export async function runBulk(opts: BulkOptions, corpus: Seed[], work: string): Promise<BulkReport> {
+export async function runBulk(opts: BulkOptions, corpus: Seed[]): Promise<BulkReport> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
-  // Bundled next to the project's node_modules (its own is gitignored), where the worker resolves tree-sitter.
-  void work;
+  // Bundled under the project's node_modules (gitignored), where the worker resolves tree-sitter.
   const workerJs = join(__dirname, '..', '..', 'node_modules', '.cache', 'mmlens-fuzz', `bulk-worker-${process.pid}.js`);
   await build({ entryPoints: [join(__dirname, 'bulk-worker.ts')], outfile: workerJs, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', external: ['vscode', 'tree-sitter', 'tree-sitter-c'] });
   const W = Math.max(1, opts.workers);

@@ -392,7 +392,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<TargetReport[]
   const out: TargetReport[] = [];
   try {
     if ((opts.bulk ?? 0) > 0) {
-      const b = await runBulk({ seed: opts.seed, count: opts.bulk!, workers: opts.workers ?? 2, limitMs: opts.limitMs, deepEvery: opts.deepEvery ?? 10, save: opts.save, log }, corpus, work);
+      const b = await runBulk({ seed: opts.seed, count: opts.bulk!, workers: opts.workers ?? 2, limitMs: opts.limitMs, deepEvery: opts.deepEvery ?? 10, save: opts.save, log }, corpus);
       const { deep, bytes, ...r } = b;
       log(formatReport((out[out.length] = { ...r, note: `${deep} through the rules too; ${(bytes / Math.max(1, b.inputs)).toFixed(0)} bytes per input on average` })));
     }
