@@ -34,6 +34,8 @@ export interface BulkJob {
   progress: SharedArrayBuffer;
   slot: number;
   reportEvery: number;
+  /** Test hook of the watchdog (test/hardening/fuzz.test.ts): spin forever on this index. */
+  stallAt?: number;
 }
 
 /** Upper bounds (ms) of the time histogram's buckets; the last bucket is everything above. */
@@ -113,6 +115,7 @@ async function run(posted: BulkJob): Promise<void> {
     progress[2 * job.slot + 1] = Date.now();
     const m = smallMutant(job.corpus, job.seed, i);
     const t = performance.now();
+    if (i === job.stallAt) for (;;);
     try {
       const r = fuzzOne(m, i, job, st.histogram);
       if (r.deep) st.deep++;

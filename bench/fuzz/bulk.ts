@@ -24,6 +24,8 @@ export interface BulkOptions {
   /** Memory cap of each worker's heap (MB): past it the worker dies and its input is recorded. */
   heapMb?: number;
   log?: (s: string) => void;
+  /** Test hook of the watchdog: the worker spins forever on this index. */
+  stallAt?: number;
 }
 
 export interface BulkReport {
@@ -74,10 +76,13 @@ export async function runBulk(opts: BulkOptions, corpus: Seed[]): Promise<BulkRe
     const m = smallMutant(corpus, opts.seed, index);
     const input = saveMutant(opts.save, `seed${opts.seed}-bulk-${index}`, m);
     (kind === 'hang' ? rep.hangs : rep.crashes).push({ input, detail: `${m.from} ${m.ops.join('+')}: ${detail}` });
+    rep.histogram[kind === 'hang' ? 'hang' : 'worker died'] = (rep.histogram[kind === 'hang' ? 'hang' : 'worker died'] ?? 0) + 1;
+    rep.inputs++;
     return index;
   };
   const heapMb = opts.heapMb ?? 1536;
   let deathsInARow = 0;
+  let lost = 0;
   let allDone = false;
   const monitor = (async () => {
     // Memory and progress, every second, while any worker runs.
@@ -98,23 +103,27 @@ export async function runBulk(opts: BulkOptions, corpus: Seed[]): Promise<BulkRe
       new Promise<void>((resolveSlot) => {
         const start = (from: number): void => {
           if (from >= opts.count) return resolveSlot();
+          // 0: the worker is still starting (loading tree-sitter can take seconds on a busy machine): no input yet.
           prog[2 * slot] = from;
-          prog[2 * slot + 1] = Date.now();
-          const job: BulkJob = { seed: opts.seed, start: from, stride: W, end: opts.count, budgetMs: Math.floor(opts.limitMs / 4), deepEvery: opts.deepEvery, corpus, progress, slot, reportEvery: 2000 };
+          prog[2 * slot + 1] = 0;
+          const job: BulkJob = { seed: opts.seed, start: from, stride: W, end: opts.count, budgetMs: Math.floor(opts.limitMs / 4), deepEvery: opts.deepEvery, corpus, progress, slot, reportEvery: 2000, ...(opts.stallAt !== undefined ? { stallAt: opts.stallAt } : {}) };
           const w = new Worker(workerJs, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
           let over = false;
           const end = (next: number | undefined): void => {
             if (over) return;
             over = true;
             clearInterval(watch);
+            // After a hang or a death: the inputs this worker finished since its last report have no outcome.
+            if (next !== undefined) lost += Math.max(0, (next - W - from) / W - (current[slot]?.inputs ?? 0));
             if (current[slot]) finished.push(current[slot]!);
             current[slot] = undefined;
             if (next === undefined) resolveSlot();
             else start(next);
           };
           const watch = setInterval(() => {
-            const ms = Date.now() - prog[2 * slot + 1]!;
-            if (ms > opts.limitMs) {
+            const since = prog[2 * slot + 1]!;
+            const ms = Date.now() - since;
+            if (since > 0 && ms > opts.limitMs) {
               const index = record(slot, 'hang', `still running after ${ms} ms (worker terminated)`);
               log(`bulk: HANG at index ${index}; the worker is terminated and replaced`);
               void w.terminate();
@@ -162,6 +171,10 @@ export async function runBulk(opts: BulkOptions, corpus: Seed[]): Promise<BulkRe
       const m = smallMutant(corpus, opts.seed, d.index);
       rep.crashes.push({ input: saveMutant(opts.save, `seed${opts.seed}-bulk-${d.index}`, m), detail: `${d.kind}: ${d.detail}` });
     }
+  }
+  if (lost > 0) {
+    rep.inputs += lost;
+    rep.histogram['done before a hang or a worker death (outcome not reported)'] = lost;
   }
   rep.worstRssMb = Math.max(rep.worstRssMb, process.memoryUsage().rss / 1048576);
   rep.seconds = (performance.now() - t0) / 1000;

@@ -3,9 +3,11 @@
 // session with malformed JSON-RPC against the real server. No crash, no hang; the mutations are deterministic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatReport, runCampaign } from '../../bench/fuzz/campaign';
+import { runBulk } from '../../bench/fuzz/bulk';
 import { factsForCFile, factsForPatchInput } from '../../server/src/facts/compute';
 import { loadCorpus, mutant, rng, smallMutant } from '../../bench/fuzz/mutate';
 import { checkDocument, checkFacts, checkFindings, lineLengths } from '../../bench/fuzz/contract';
@@ -77,6 +79,23 @@ test('every hostile input kept as a regression fixture (hardening/, and what cam
     assert.deepEqual([...checkDocument(parsePatchDocument(bytes), latin), ...checkDocument(parsePatchDocument(text), lineLengths(text))], [], p);
     assert.deepEqual(checkFacts(f, isC ? lineLengths(text) : latin), [], p);
     assert.deepEqual(checkFindings(r, isC ? lineLengths(text) : latin, isC ? 'c' : 'patch'), [], p);
+  }
+});
+
+test('bulk watchdog: an input still running past the limit is a hang, named and saved; a new worker goes on after it', { timeout: 120_000 }, async () => {
+  const save = mkdtempSync(join(tmpdir(), 'mmlens-fuzz-watchdog-'));
+  try {
+    const r = await runBulk({ seed: 1, count: 60, workers: 2, limitMs: 4000, deepEvery: 0, save, stallAt: 21 }, loadCorpus());
+    assert.deepEqual(r.hangs.map((h) => h.input), [join(save, `seed1-bulk-21.${smallMutant(loadCorpus(), 1, 21).kind === 'c' ? 'c' : 'patch'}`)]);
+    assert.match(r.hangs[0]!.detail, /: still running after \d+ ms \(worker terminated\)$/);
+    assert.deepEqual(readFileSync(r.hangs[0]!.input), smallMutant(loadCorpus(), 1, 21).bytes);
+    // Every input counted: 59 with an outcome or done before the hang (odd indices 1..19 on the stalled worker), and the hang.
+    assert.equal(r.inputs, 60);
+    assert.equal(r.histogram.hang, 1);
+    assert.equal(r.histogram['done before a hang or a worker death (outcome not reported)'], 10);
+    assert.deepEqual(r.crashes, []);
+  } finally {
+    rmSync(save, { recursive: true, force: true });
   }
 });
 
