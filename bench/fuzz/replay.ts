@@ -46,7 +46,7 @@ if (require.main === module) {
   if (r.bulk) {
     const t = performance.now();
     const h: Record<string, number> = {};
-    let code = 0;
+    let code: number;
     try {
       const v = fuzzOne(r, r.index, { budgetMs: 5000, deepEvery: 10, corpus: loadCorpus(), seed: r.seed }, h);
       console.log(v.violations.length ? `contract broken:\n  ${v.violations.join('\n  ')}` : `contract kept (${Object.keys(h).join(', ')})`);
