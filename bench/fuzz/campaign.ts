@@ -167,6 +167,8 @@ export async function runCli(opts: CampaignOptions, corpus: Seed[], work: string
   const rep = newReport('cli');
   const t0 = performance.now();
   const cli = await bundle(join(__dirname, 'cli-entry.ts'), work, 'mmlens-fuzz.js');
+  // Beside it, as dist/ has them: the worker threads of `check --jobs N` (without it, a pool run exits 70).
+  await bundle(join(ROOT, 'cli', 'check', 'worker-entry.ts'), work, 'check-worker.js');
   const budget = ['--budget-ms', String(Math.floor(opts.limitMs / 4))];
   const batchSize = Math.max(1, opts.cliBatch ?? 50);
   const batchLimitMs = opts.limitMs * 3;
@@ -281,6 +283,8 @@ export async function runServer(opts: CampaignOptions, corpus: Seed[], work: str
   const rep = newReport('server');
   const t0 = performance.now();
   const serverJs = await bundle(join(ROOT, 'server', 'src', 'main.ts'), work, 'server-fuzz.js');
+  // Beside it, as dist/ has it: the analysis worker (without it the server analyses on its main thread, in order).
+  await bundle(join(ROOT, 'server', 'src', 'analysis-worker.ts'), work, 'analysis-worker.js');
   // One long-lived server per serverSession inputs (its memory is watched across them), then a fresh one.
   const per = Math.max(1, opts.serverSession ?? 2500);
   let sessions = 0;
