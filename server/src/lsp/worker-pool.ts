@@ -19,9 +19,10 @@ import type { SimulateRequestParams, SimulateResponse } from '../simulate/types'
 /** Documents larger than this are analysed in the large lane. */
 export const LARGE_DOCUMENT_BYTES = 256 * 1024;
 
+/** An analysis whose answer nobody waits for any more: a newer version of the document, or the server's shutdown. */
 export class CancelledError extends Error {
-  constructor(uri: string) {
-    super(`analysis of ${uri} cancelled by a newer version`);
+  constructor(uri: string, by = 'a newer version') {
+    super(`analysis of ${uri} cancelled by ${by}`);
     this.name = 'CancelledError';
   }
 }
@@ -91,8 +92,9 @@ class Lane {
   }
 
   dispose(): void {
-    for (const q of this.queue.splice(0)) q.reject(new Error('server shutting down'));
-    this.kill(new Error('server shutting down'));
+    // Cancelled, not failed: a shutdown while analyses are queued or running is no error (it logged a stack trace).
+    for (const q of this.queue.splice(0)) q.reject(new CancelledError(q.uri, 'the server shutting down'));
+    this.kill(new CancelledError(this.current?.uri ?? '', 'the server shutting down'));
   }
 
   private spawn(): Worker {
