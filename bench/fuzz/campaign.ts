@@ -377,7 +377,11 @@ async function serverSession(opts: CampaignOptions, corpus: Seed[], serverJs: st
       if (s === 'timeout' || exited === undefined) {
         rep.hangs.push({ input: '(shutdown)', detail: 'shutdown/exit not honoured' });
         alive = false;
-      } else bump(rep.histogram, `server exit ${exited}`);
+      } else {
+        bump(rep.histogram, `server exit ${exited}`);
+        // shutdown then exit: 0, as the protocol says; null is a signal (an abort), anything else a failure.
+        if (exited !== 0) rep.crashes.push({ input: `seed${opts.seed}-server-${from}..${to - 1}`, detail: `after shutdown/exit the server ended with ${exited === null ? `signal ${child.signalCode}` : `exit ${exited}`}: ${stderr.slice(-300)}` });
+      }
     } else if (exited !== undefined) {
       rep.crashes.push({ input: `seed${opts.seed}-server-${from}`, detail: `server exited early with ${exited}: ${stderr.slice(0, 300)}` });
       alive = false;
