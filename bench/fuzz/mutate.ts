@@ -139,6 +139,92 @@ export function multiMb(b: Buffer, r: Rand): Buffer {
   return Buffer.concat(Array.from({ length: n }, () => b));
 }
 
+/** mm vocabulary spliced into small mutants, so the facts and the rules see the constructs they look for. */
+const MM_SNIPPETS = [
+  'mmap_read_lock(mm);',
+  'mmap_read_unlock(mm);',
+  'mmap_write_lock(current->mm);',
+  'down_read(&mm->mmap_sem);',
+  'up_read(&mm->mmap_sem);',
+  'ret = get_user_pages(addr, 1, FOLL_WRITE, &page, NULL);',
+  'ret = get_user_pages_unlocked(addr, n, pages, FOLL_WRITE);',
+  'ret = pin_user_pages_remote(mm, addr, 1, gup_flags, &page, &locked);',
+  'fault = handle_mm_fault(vma, addr, flags, regs);',
+  'if (fault & VM_FAULT_RETRY) { flags |= FAULT_FLAG_TRIED; goto retry; }',
+  'if (fatal_signal_pending(current)) return -EINTR;',
+  'retry:',
+  'goto retry;',
+  'vma = lock_vma_under_rcu(mm, addr);',
+  'vma_end_read(vma);',
+  'if (!(fault & VM_FAULT_COMPLETED)) release_fault_lock(vmf);',
+  '#ifdef CONFIG_PER_VMA_LOCK',
+  '#endif',
+  '} else {',
+  'while (1) {',
+  'for (;;) {',
+];
+
+/**
+ * Small-input mutators (the bulk in-process target): the same kinds as MUTATORS, sized for KB inputs — long lines of
+ * 200–4,000 characters and nesting 10–200 deep instead of 50–200 KB and 200–3,200 — plus mm snippets spliced in.
+ */
+export const SMALL_MUTATORS: Record<string, Mutator> = {
+  ...MUTATORS,
+  deepNesting: (b, r) => {
+    const ls = lines(b);
+    const n = 10 + int(r, 190);
+    const unit = pick(r, ['{', '(', 'if (x) ', 'if (a) {', '[', '} else if (n == 1) goto retry; else ', '/*', 'do { ', '#if X\n']);
+    ls.splice(int(r, ls.length), 0, (ls.length && ls[0]!.startsWith('diff') ? '+' : '') + unit.repeat(n));
+    return fromLines(ls);
+  },
+  longLine: (b, r) => {
+    const ls = lines(b);
+    const ch = pick(r, ['=', 'a', '(', ' ', '\\', '"', '*', '+', '\t', '-']);
+    ls.splice(int(r, ls.length), 0, (r() < 0.5 ? '+' : ' ') + ch.repeat(200 + int(r, 3800)));
+    return fromLines(ls);
+  },
+  mmSnippet: (b, r) => {
+    const ls = lines(b);
+    const at = int(r, ls.length + 1);
+    const prev = ls[Math.max(0, at - 1)] ?? '';
+    // Inside a hunk the snippet is a diff line (added, removed or context), elsewhere a C line.
+    const prefix = /^[-+ ]/.test(prev) && !/^(?:---|\+\+\+) /.test(prev) ? pick(r, ['+', '-', ' ']) : '';
+    ls.splice(at, 0, prefix + '\t' + pick(r, MM_SNIPPETS));
+    return fromLines(ls);
+  },
+};
+
+/** A slice of 1–60 consecutive lines of a seed (two times in three), or the whole seed. */
+function sliceOf(b: Buffer, r: Rand): Buffer {
+  if (r() < 1 / 3) return b;
+  const ls = lines(b);
+  const at = int(r, ls.length);
+  return fromLines(ls.slice(at, at + 1 + int(r, 60)));
+}
+
+/**
+ * One small mutant (the bulk in-process target): a slice of a seed (sometimes followed by a slice of another),
+ * with 1–4 stacked small mutations; a few KB at most (the seeds are 0.1–6 KB).
+ */
+export function smallMutant(corpus: readonly Seed[], seed: number, index: number): { from: string; kind: Seed['kind']; ops: string[]; bytes: Buffer } {
+  const r = rng((seed * 0x85ebca6b) ^ index ^ 0x5bd1e995);
+  const s = pick(r, corpus);
+  let b = sliceOf(s.bytes, r);
+  const ops: string[] = [];
+  if (r() < 0.1) {
+    const other = pick(r, corpus);
+    b = Buffer.concat([b, sliceOf(other.bytes, r)]);
+    ops.push(`splice:${other.name}`);
+  }
+  const names = Object.keys(SMALL_MUTATORS);
+  for (let k = 1 + int(r, 4); k > 0; k--) {
+    const name = pick(r, names);
+    b = SMALL_MUTATORS[name]!(b, r);
+    ops.push(name);
+  }
+  return { from: s.name, kind: s.kind, ops, bytes: b };
+}
+
 /** One mutant: 1–3 stacked mutations of a seed (sometimes spliced with another seed). */
 export function mutant(corpus: readonly Seed[], seed: number, index: number, opts: { big?: boolean } = {}): { from: string; kind: Seed['kind']; ops: string[]; bytes: Buffer } {
   const r = rng((seed * 0x9e3779b1) ^ index);

@@ -273,9 +273,10 @@ export class MmLensServer {
     }
   }
 
-  private onShutdown(): void {
+  /** Answered once no analysis runs (the exit that follows must not stop a worker inside tree-sitter). */
+  private async onShutdown(): Promise<void> {
     this.scheduler.dispose();
-    this.backend.dispose();
+    await this.backend.dispose();
   }
 
   /** The model of the open document's current version, analysing it now when the published one is older. */

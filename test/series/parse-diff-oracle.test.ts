@@ -159,6 +159,9 @@ const PATCH_FILE = /\.(patch|diff|mbox|mbx|eml)$/;
 function patchFixtures(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
+    // fuzz-found/: hostile mutants the fuzz campaign saved, replayed for crashes and the parser contract by
+    // test/hardening/fuzz.test.ts; they are no oracle cases (e.g. "@@ -0 +1 @@", which parse-diff keeps and we refuse).
+    if (name === 'fuzz-found') continue;
     if (statSync(p).isDirectory()) patchFixtures(p, out);
     else if (PATCH_FILE.test(name)) out.push(p);
   }

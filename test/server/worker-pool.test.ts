@@ -45,3 +45,19 @@ test('worker pool: a small document is answered while a large one is still being
     pool.dispose();
   }
 });
+
+// Found by the fuzz campaign (server target, seed 11): a shutdown while an analysis was queued made the scheduler log
+// "analysis of untitled:fuzz-2490.c failed: Error: server shutting down" with a stack trace.
+test('worker pool: dispose answers the running and the queued analyses as cancelled (by the shutdown), not failed, and resolves when the worker is idle', { timeout: 120_000 }, async () => {
+  const script = defaultWorkerScript(join(root, 'server', 'src', 'lsp'));
+  assert.ok(script);
+  const pool = new WorkerPool(script, silentLogger);
+  const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'answered', (e: unknown) => (e instanceof CancelledError ? `cancelled: ${e.message}` : `failed: ${String(e)}`));
+  const running = outcome(pool.analyze({ uri: 'file:///a.c', languageId: 'c', text: bigC(200), version: 1 }, context));
+  const queued = outcome(pool.analyze({ uri: 'file:///b.c', languageId: 'c', text: bigC(2), version: 1 }, context));
+  // It resolves once the worker is idle (the running analysis ends in its time; a worker stopped inside tree-sitter's
+  // native code aborts the process: the server's shutdown answers after it).
+  const disposed = pool.dispose();
+  await disposed;
+  assert.deepEqual(await Promise.all([running, queued]), ['cancelled: analysis of file:///a.c cancelled by the server shutting down', 'cancelled: analysis of file:///b.c cancelled by the server shutting down']);
+});

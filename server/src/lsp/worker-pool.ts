@@ -19,9 +19,10 @@ import type { SimulateRequestParams, SimulateResponse } from '../simulate/types'
 /** Documents larger than this are analysed in the large lane. */
 export const LARGE_DOCUMENT_BYTES = 256 * 1024;
 
+/** An analysis whose answer nobody waits for any more: a newer version of the document, or the server's shutdown. */
 export class CancelledError extends Error {
-  constructor(uri: string) {
-    super(`analysis of ${uri} cancelled by a newer version`);
+  constructor(uri: string, by = 'a newer version') {
+    super(`analysis of ${uri} cancelled by ${by}`);
     this.name = 'CancelledError';
   }
 }
@@ -90,10 +91,31 @@ class Lane {
     this.worker?.postMessage({ forget: uri });
   }
 
-  dispose(): void {
-    for (const q of this.queue.splice(0)) q.reject(new Error('server shutting down'));
-    this.kill(new Error('server shutting down'));
+  /**
+   * Cancelled, not failed: a shutdown while analyses are queued or running is no error (it logged a stack trace). A
+   * busy worker is not terminated (inside tree-sitter's native code that aborts the whole server: SIGABRT at exit, found
+   * by the fuzz campaign): it is terminated once its analyses in flight are answered (each has its time budget).
+   */
+  dispose(): Promise<void> {
+    for (const q of this.queue.splice(0)) q.reject(new CancelledError(q.uri, 'the server shutting down'));
+    const c = this.current;
+    this.current = undefined;
+    if (c) c.reject(new CancelledError(c.uri, 'the server shutting down'));
+    if (this.inFlight === 0 || !this.worker) {
+      this.kill(new CancelledError('', 'the server shutting down'));
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.whenIdle = () => {
+        this.kill(new CancelledError('', 'the server shutting down'));
+        resolve();
+      };
+    });
   }
+
+  /** Requests posted to the worker and not yet answered (a cancelled one still runs to its end). */
+  private inFlight = 0;
+  private whenIdle: (() => void) | undefined;
 
   private spawn(): Worker {
     // A .ts entry (tests, running from sources) is required from an eval'd CommonJS line: node refuses a .ts file as
@@ -110,6 +132,11 @@ class Lane {
         this.log[m.log](m.message);
         return;
       }
+      if (w === this.worker) this.inFlight = Math.max(0, this.inFlight - 1);
+      if (this.whenIdle) {
+        if (this.inFlight === 0) this.whenIdle();
+        return;
+      }
       const c = this.current;
       if (!c || c.id !== m.id) return;
       this.current = undefined;
@@ -121,6 +148,7 @@ class Lane {
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = undefined;
+      this.inFlight = 0;
       const c = this.current;
       this.current = undefined;
       if (c) c.reject(new Error(`the analysis worker stopped (exit code ${code}) while analysing ${c.uri}`));
@@ -133,6 +161,7 @@ class Lane {
     const w = this.worker;
     const c = this.current;
     this.worker = undefined;
+    this.inFlight = 0;
     this.current = undefined;
     if (c) c.reject(reason);
     if (w) void w.terminate();
@@ -146,6 +175,7 @@ class Lane {
     this.worker ??= this.spawn();
     // An idle worker must not keep the process alive; a busy one must (its answer is awaited).
     this.worker.ref();
+    this.inFlight++;
     this.worker.postMessage({ ...job.request, id });
   }
 }
@@ -154,7 +184,8 @@ export interface AnalysisBackend {
   analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel>;
   simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse>;
   forget(uri: string): void;
-  dispose(): void;
+  /** Resolves when no analysis runs any more (workers are not terminated mid-parse). */
+  dispose(): void | Promise<void>;
 }
 
 function unwrap<T>(r: WorkerResponse, pick: (r: WorkerResponse & { ok: true }) => T | undefined): T {
@@ -201,9 +232,8 @@ export class WorkerPool implements AnalysisBackend {
     this.large.forget(uri);
   }
 
-  dispose(): void {
-    this.small.dispose();
-    this.large.dispose();
+  async dispose(): Promise<void> {
+    await Promise.all([this.small.dispose(), this.large.dispose()]);
   }
 }
 

@@ -13,12 +13,18 @@ const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
  */
 export const MAX_HUNK_NUMBER = 2 ** 31 - 1;
 
-/** The header's four numbers when each is a whole number within MAX_HUNK_NUMBER, else the first bad one. */
-function hunkNumbers(m: RegExpExecArray): { ok: true; n: [number, number, number, number] } | { ok: false; bad: string } {
+/**
+ * The header's four numbers when each is a whole number within MAX_HUNK_NUMBER and a side starting at line 0 is
+ * empty (diff writes 0 only for an empty side, e.g. "-0,0" of a new file: lines are numbered from 1, so "-0 +1" with a
+ * removed line would number it 0); else why not.
+ */
+function hunkNumbers(m: RegExpExecArray): { ok: true; n: [number, number, number, number] } | { ok: false; why: string } {
   const raw = [m[1]!, m[2] ?? '1', m[3]!, m[4] ?? '1'];
   const n = raw.map((r) => (r.length > 10 ? Infinity : Number(r)));
   const i = n.findIndex((x) => !(x <= MAX_HUNK_NUMBER));
-  if (i >= 0) return { ok: false, bad: raw[i]!.slice(0, 30) + (raw[i]!.length > 30 ? '…' : '') };
+  if (i >= 0) return { ok: false, why: `${raw[i]!.slice(0, 30) + (raw[i]!.length > 30 ? '…' : '')} is over the largest line number or count (${MAX_HUNK_NUMBER})` };
+  for (const [start, count, side] of [[n[0]!, n[1]!, 'old'], [n[2]!, n[3]!, 'new']] as const)
+    if (start === 0 && count > 0) return { ok: false, why: `the ${side} side starts at line 0 but has ${count} line${count === 1 ? '' : 's'} (lines are numbered from 1)` };
   return { ok: true, n: n as [number, number, number, number] };
 }
 
@@ -147,7 +153,7 @@ function parseHunk(lines: BLine[], i: number, sink: IssueSink): { hunk: Hunk | n
   const pos = positionInLine(b, 0);
   const nums = m ? hunkNumbers(m) : undefined;
   if (!m || !nums?.ok) {
-    if (nums && !nums.ok) sink.error(ISSUE_CODES.malformedHunkHeader, `malformed hunk header "${b.text.slice(0, 80)}": ${nums.bad} is over the largest line number or count (${MAX_HUNK_NUMBER})`, pos);
+    if (nums && !nums.ok) sink.error(ISSUE_CODES.malformedHunkHeader, `malformed hunk header "${b.text.slice(0, 80)}": ${nums.why}`, pos);
     else if (b.text.startsWith('@@@')) sink.warning(ISSUE_CODES.combinedDiff, 'combined (merge) diff hunks are not supported; skipped', pos);
     else sink.error(ISSUE_CODES.malformedHunkHeader, `malformed hunk header "${b.text.slice(0, 80)}"`, pos);
     let j = i + 1;
