@@ -61,3 +61,25 @@ test('worker pool: dispose answers the running and the queued analyses as cancel
   await disposed;
   assert.deepEqual(await Promise.all([running, queued]), ['cancelled: analysis of file:///a.c cancelled by the server shutting down', 'cancelled: analysis of file:///b.c cancelled by the server shutting down']);
 });
+
+test('worker pool: a second request for the same version (a hover or lens on a document just opened) shares the queued analysis instead of cancelling it', { timeout: 120_000 }, async () => {
+  const script = defaultWorkerScript(join(root, 'server', 'src', 'lsp'));
+  assert.ok(script);
+  const pool = new WorkerPool(script, silentLogger);
+  const outcome = (p: Promise<{ version: number }>): Promise<string> =>
+    p.then((m) => `answered v${m.version}`, (e: unknown) => (e instanceof CancelledError ? 'cancelled' : `failed: ${String(e)}`));
+  try {
+    // A busy lane: the first document's analysis runs while the second one's two requests queue behind it.
+    const busy = outcome(pool.analyze({ uri: 'file:///busy.c', languageId: 'c', text: bigC(400), version: 1 }, context));
+    const doc = { uri: 'file:///opened.c', languageId: 'c', text: bigC(3), version: 1 };
+    const publisher = outcome(pool.analyze(doc, context));
+    const lens = outcome(pool.analyze(doc, context));
+    assert.deepEqual(await Promise.all([busy, publisher, lens]), ['answered v1', 'answered v1', 'answered v1']);
+    // A newer version still cancels the older one.
+    const old = outcome(pool.analyze({ ...doc, version: 2, text: doc.text + '\n' }, context));
+    const newer = outcome(pool.analyze({ ...doc, version: 3, text: doc.text + '\n\n' }, context));
+    assert.deepEqual(await Promise.all([old, newer]), ['cancelled', 'answered v3']);
+  } finally {
+    await pool.dispose();
+  }
+});

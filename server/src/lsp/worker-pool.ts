@@ -41,6 +41,10 @@ export function defaultWorkerScript(dir: string = __dirname): WorkerScript | und
   return undefined;
 }
 
+function contextOf(r: WorkerRequestBody): unknown {
+  return 'context' in r ? r.context : undefined;
+}
+
 interface Job {
   uri: string;
   version: number;
@@ -67,6 +71,25 @@ class Lane {
 
   submit(job: Job): void {
     if (job.coalesce) {
+      // The same version under the same context already queued or running: its answer is this one's too. (Cancelling
+      // it would leave its caller — the one that publishes the diagnostics — with nothing: a hover or lens request
+      // on a document just opened made its first diagnostics and era never come.)
+      const context = JSON.stringify(contextOf(job.request));
+      const same = [this.current, ...this.queue].find(
+        (q) => q !== undefined && q.coalesce && q.uri === job.uri && q.version === job.version && JSON.stringify(contextOf(q.request)) === context,
+      );
+      if (same) {
+        const [resolve, reject] = [same.resolve, same.reject];
+        same.resolve = (r) => {
+          resolve(r);
+          job.resolve(r);
+        };
+        same.reject = (e) => {
+          reject(e);
+          job.reject(e);
+        };
+        return;
+      }
       for (let i = this.queue.length - 1; i >= 0; i--) {
         const q = this.queue[i]!;
         if (q.coalesce && q.uri === job.uri) {
