@@ -32,7 +32,7 @@ import {
   unanalysed,
 } from './index';
 import { parseWithin, prepare, PositionMapper, SYNTHETIC_FUNCTION, type Prepared } from './parser';
-import { mirrorFrom, Source, type Node, type Point } from './tree';
+import { mirrorFrom, Source, type Node } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
 /** A top-level function as tree-sitter's nodes show it (the nodes are fetched only when needed). */
@@ -531,7 +531,7 @@ export class IncrementalCFacts {
         errors.push(body);
         continue;
       }
-      if (f.header) facts.range = { start: map.pos(pointOf(src, f.header.startIndex)), end: facts.range.end };
+      if (f.header) facts.range = { start: map.pos(src.point(f.header.startIndex)), end: facts.range.end };
       if (kept.kind === 'analysed') {
         kept.facts = kept.base = facts;
         kept.row = kept.baseRow = row;
@@ -565,8 +565,4 @@ function contextString(calls: readonly string[], helpers: HelperIndex, era: stri
 /** A copy of `s` that does not keep the text it was sliced from alive (kept keys outlive their version's text). */
 function detach(s: string): string {
   return (s + ' ').slice(0, -1);
-}
-
-function pointOf(src: Source, index: number): Point {
-  return src.point(index);
 }
