@@ -20,6 +20,7 @@ import {
   MM_BODY_RE,
   SIGNAL_FNS_RE,
   collectErrors,
+  deadlineOf,
   extractCFacts,
   extractPrepared,
   type FunctionReuse,
@@ -72,9 +73,7 @@ interface Kept {
   /** Column of the definition's first character; the prepared text when it differs from the function's own. */
   column: number;
   prepared: string | undefined;
-  /** Facts of a lazy function (their CFG is built on first read): as built at `baseRow`, and seen at `row`. */
-  lazy?: FunctionFacts;
-  lazyBase?: FunctionFacts;
+
   name: string;
   synthetic: boolean;
   /** Its body checks signals (HelperIndex.signalHelpers). */
@@ -82,8 +81,8 @@ interface Kept {
   fault: FaultHelper | undefined;
   /** Body without mm identifiers: facts built on demand (unanalysed); 'dirty': the definition has parse errors. */
   kind: 'lazy' | 'analysed' | 'dirty';
-  /** Facts at `row` (analysed functions only; dropped when their context changes): `base` as extracted at
-   * `baseRow`, seen through shiftedView() once the function has moved. */
+  /** Facts at `row` (analysed and lazy functions; dropped when their context changes): `base` as extracted at
+   * `baseRow`, seen through shiftedView() once the function has moved. A lazy function's CFG is built on first read. */
   facts?: FunctionFacts;
   row: number;
   base?: FunctionFacts;
@@ -105,11 +104,14 @@ const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
 /** Runs a kept entry survives without being used (undo of the last edits finds its functions again). */
 const KEEP_RUNS = 2;
 
+/** A file position of the facts (c/types.ts Pos): `{line, column}`. */
+const isFilePosition = (o: Record<string, unknown>): boolean => typeof o.column === 'number';
+
 /**
- * The facts of a function moved by `delta` lines: every {line, column} position object in it, copied. Facts hold
- * positions only as such objects (c/types.ts: Pos), never as bare numbers.
+ * `x` moved by `delta` lines, copied: the `line` of every object `isPosition` accepts (by default the facts' {line,
+ * column} positions; facts hold positions only as such objects, never as bare numbers).
  */
-export function shiftLines<T>(x: T, delta: number): T {
+export function shiftLines<T>(x: T, delta: number, isPosition: (o: Record<string, unknown>) => boolean = isFilePosition): T {
   if (delta === 0) return x;
   const go = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(go);
@@ -117,7 +119,7 @@ export function shiftLines<T>(x: T, delta: number): T {
     const o = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(o)) out[k] = go(o[k]);
-    if (typeof o.line === 'number' && typeof o.column === 'number') out.line = o.line + delta;
+    if (typeof o.line === 'number' && isPosition(o)) out.line = o.line + delta;
     return out;
   };
   return go(x) as T;
@@ -255,19 +257,7 @@ export class IncrementalCFacts {
   /** The era and helper index of the last run, and a number that changes with them. */
   private digest = '';
   private generation = 0;
-  private readonly contexts = new Map<string, number>();
-  private contextCount = 0;
-
-  private intern(context: string): number {
-    let n = this.contexts.get(context);
-    if (n === undefined) {
-      // Numbers are never reused (a kept finding's key must not name another context).
-      if (this.contexts.size > 10_000) this.contexts.clear();
-      n = ++this.contextCount;
-      this.contexts.set(context, n);
-    }
-    return n;
-  }
+  private readonly contexts = new Interner(10_000);
   private keys = new WeakMap<FunctionFacts, string>();
   stats: IncrementalStats = { reused: 0, extracted: 0, incremental: false };
 
@@ -283,6 +273,43 @@ export class IncrementalCFacts {
   /** For a function of the last result that was only moved: its facts as extracted, and by how many lines it moved. */
   originOf(fn: FunctionFacts): { base: FunctionFacts; delta: number } | undefined {
     return origins.get(fn);
+  }
+
+  /**
+   * A kept entry for a function read for the first time; kept under its text unless it has parse errors (a
+   * definition with errors is read again each time: its tree may change with the text around it).
+   */
+  private newKept(own: string, prepared: string, column: number, name: string, bodyText: string, kind: Kept['kind'], fault: FaultHelper | undefined): Kept {
+    const kept: Kept = {
+      id: ++this.ids,
+      column,
+      prepared: prepared === own ? undefined : detach(prepared),
+      name,
+      synthetic: name === SYNTHETIC_FUNCTION,
+      signal: SIGNAL_FNS_RE.test(bodyText),
+      fault,
+      kind,
+      row: -1,
+      run: this.run,
+      // A lazy body names no mm identifier: no helper its (CFG-only) facts could depend on.
+      calls: kind === 'lazy' ? [] : [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))],
+    };
+    if (kind !== 'dirty') this.kept.set(detach(own), kept);
+    return kept;
+  }
+
+  /** A new context for a kept function drops its facts (they were extracted under the old one). */
+  private setContext(kept: Kept, context: string): void {
+    if (kept.context === context) return;
+    kept.facts = kept.base = undefined;
+    kept.context = context;
+    kept.contextId = this.contexts.number(context);
+  }
+
+  /** Records what `facts` (a kept function's, as returned) were computed from, for keyOf(). */
+  private keyed(kept: Kept, facts: FunctionFacts): FunctionFacts {
+    this.keys.set(facts, `${kept.contextId}#${kept.id}`);
+    return facts;
   }
 
   /** The current tree as an S-expression (tests compare it with a fresh parse's). */
@@ -306,7 +333,7 @@ export class IncrementalCFacts {
       this.stats.fallback = 'not a whole C file';
       return extractCFacts(text, options);
     }
-    const deadline = options.deadline ?? (options.budgetMs !== undefined && options.budgetMs > 0 ? performance.now() + options.budgetMs : Infinity);
+      const deadline = deadlineOf(options);
     const opts: ExtractOptions = { ...options, deadline };
     if (performance.now() > deadline) return overBudget('parse', opts);
     const prep = prepare(text);
@@ -314,10 +341,8 @@ export class IncrementalCFacts {
     let old: Parser.Tree | undefined;
     if (this.tree && this.prep !== undefined && this.source) {
       const edit = editBetween(this.prep, prep.text, this.source, source);
-      if (edit) {
-        this.tree.edit(edit);
-        old = this.tree;
-      } else old = this.tree;
+      if (edit) this.tree.edit(edit);
+      old = this.tree;
     }
     const tree = parseWithin(prep.text, deadline, old);
     if (!tree) {
@@ -354,44 +379,20 @@ export class IncrementalCFacts {
         if (kept && (kept.kind !== 'analysed' || kept.column !== column || (kept.prepared ?? own) !== prepared || kept.name !== f.name)) kept = undefined;
         if (!kept) {
           const bodyText = ptext.slice(f.body.startIndex, f.body.endIndex);
-          kept = {
-            id: ++this.ids,
-            column,
-            prepared: prepared === own ? undefined : detach(prepared),
-            name: f.name,
-            synthetic: f.synthetic,
-            signal: SIGNAL_FNS_RE.test(bodyText),
-            fault: bodyText.includes('handle_mm_fault') ? faultHelperOf(f.node, bodyText) : undefined,
-            kind: 'analysed',
-            row: -1,
-            run: this.run,
-            calls: [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))],
-          };
-          this.kept.set(detach(own), kept);
+          const fault = bodyText.includes('handle_mm_fault') ? faultHelperOf(f.node, bodyText) : undefined;
+          kept = this.newKept(own, prepared, column, f.name, bodyText, 'analysed', fault);
         }
         kept.run = this.run;
-        const context = contextString(kept.calls, helpers, era);
+        this.setContext(kept, contextString(kept.calls, helpers, era));
         // The fast path computes it again (its helper index may differ from this one).
         kept.generation = -1;
-        if (kept.context !== context) {
-          kept.facts = kept.base = undefined;
-          kept.context = context;
-          kept.contextId = this.intern(context);
-        }
         const row = f.node.startPosition.row;
-        if (kept.facts && kept.base) {
-          if (kept.row !== row) {
-            kept.facts = shiftedView(kept.base, row - (kept.baseRow ?? row));
-            kept.row = row;
-          }
-          this.stats.reused++;
-        } else {
-          kept.facts = kept.base = extract();
-          kept.row = kept.baseRow = row;
+        if (kept.base) this.stats.reused++;
+        else {
+          keepFacts(kept, extract(), row);
           this.stats.extracted++;
         }
-        this.keys.set(kept.facts, `${kept.contextId}#${kept.id}`);
-        return kept.facts;
+        return this.keyed(kept, movedTo(kept, row));
       },
     };
   }
@@ -401,14 +402,13 @@ export class IncrementalCFacts {
     const map = new PositionMapper(prep, text);
     const ptext = prep.text;
     // 1. Who is who: names and helper roles, kept per function text.
-    const entries: { f: TopFunction; key: string; kept: Kept; mirror?: Node }[] = [];
+    const entries: { f: TopFunction; kept: Kept; mirror?: Node }[] = [];
     for (const f of fns) {
       const lineStart = text.lastIndexOf('\n', f.start - 1) + 1;
       const own = text.slice(f.start, f.end);
       const prepared = ptext.slice(f.start, f.end);
       const column = f.start - lineStart;
-      const key = own;
-      let kept = this.kept.get(key);
+      let kept = this.kept.get(own);
       if (kept && (kept.column !== column || (kept.prepared ?? own) !== prepared)) kept = undefined;
       // The same text read with a parse error (the tree has one somewhere): read again, as a definition with errors.
       if (kept && anyError && f.node.hasError) kept = undefined;
@@ -429,25 +429,10 @@ export class IncrementalCFacts {
           mirror = mirrorFrom(f.node.walk(), src, { clean: !dirty });
           if (!f.header && bodyText.includes('handle_mm_fault')) fault = faultHelperOf(mirror, bodyText);
         }
-        const calls = lazy ? [] : [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))];
-        kept = {
-          id: ++this.ids,
-          column,
-          prepared: prepared === own ? undefined : detach(prepared),
-          name,
-          synthetic: name === SYNTHETIC_FUNCTION,
-          signal: SIGNAL_FNS_RE.test(bodyText),
-          fault,
-          kind: lazy ? 'lazy' : dirty ? 'dirty' : 'analysed',
-          row: -1,
-          run: this.run,
-          calls,
-        };
-        // A definition with errors is read again each time (its tree may change with text around it).
-        if (!dirty) this.kept.set(detach(key), kept);
+        kept = this.newKept(own, prepared, column, name, bodyText, lazy ? 'lazy' : dirty ? 'dirty' : 'analysed', fault);
       }
       kept.run = this.run;
-      entries.push({ f, key, kept, ...(mirror ? { mirror } : {}) });
+      entries.push({ f, kept, ...(mirror ? { mirror } : {}) });
     }
     const helpers: HelperIndex = { signalHelpers: new Map(), faultHelpers: new Map() };
     for (const { kept } of entries) {
@@ -482,31 +467,17 @@ export class IncrementalCFacts {
       const row = start.row;
       if (kept.kind === 'lazy') {
         // Its CFG and labels (built on first read) depend on its text and position only, not on the helper index.
-        if (!kept.lazyBase || kept.context !== era) {
+        if (kept.context !== era) {
           const node = { text: ptext.slice(f.start, f.end), startPosition: start, endPosition: src.point(f.end) };
-          kept.lazy = kept.lazyBase = unanalysed({ name: kept.name, synthetic: kept.synthetic, node }, map, opts.era, helpers);
-          kept.row = kept.baseRow = row;
+          keepFacts(kept, unanalysed({ name: kept.name, synthetic: kept.synthetic, node }, map, opts.era, helpers), row);
           kept.context = era;
-        } else if (kept.row !== row) {
-          kept.lazy = shiftedView(kept.lazyBase, row - (kept.baseRow ?? row));
-          kept.row = row;
         }
-        functions.push(kept.lazy!);
+        functions.push(movedTo(kept, row));
         continue;
       }
-      const context = contextOf(kept);
-      if (kept.context !== context) {
-        kept.facts = kept.base = undefined;
-        kept.context = context;
-        kept.contextId = this.intern(context);
-      }
-      if (kept.kind === 'analysed' && kept.facts && kept.base) {
-        if (kept.row !== row) {
-          kept.facts = shiftedView(kept.base, row - (kept.baseRow ?? row));
-          kept.row = row;
-        }
-        functions.push(kept.facts);
-        this.keys.set(kept.facts, `${kept.contextId}#${kept.id}`);
+      this.setContext(kept, contextOf(kept));
+      if (kept.kind === 'analysed' && kept.base) {
+        functions.push(this.keyed(kept, movedTo(kept, row)));
         this.stats.reused++;
         continue;
       }
@@ -532,11 +503,7 @@ export class IncrementalCFacts {
         continue;
       }
       if (f.header) facts.range = { start: map.pos(src.point(f.header.startIndex)), end: facts.range.end };
-      if (kept.kind === 'analysed') {
-        kept.facts = kept.base = facts;
-        kept.row = kept.baseRow = row;
-        this.keys.set(facts, `${kept.contextId}#${kept.id}`);
-      }
+      if (kept.kind === 'analysed') this.keyed(kept, keepFacts(kept, facts, row));
       functions.push(facts);
     }
     const unreliable: Range[] = mergeRanges([...errors.map((n) => map.range(n)), ...missing.map((m) => map.range(statementOf(m)))]);
@@ -548,6 +515,39 @@ export class IncrementalCFacts {
       truncated: false,
       ...(over ? { budgetExceeded: over } : {}),
     };
+  }
+}
+
+/** Keeps `facts` as a function's facts extracted at `row`. */
+function keepFacts(kept: Kept, facts: FunctionFacts, row: number): FunctionFacts {
+  kept.facts = kept.base = facts;
+  kept.row = kept.baseRow = row;
+  return facts;
+}
+
+/** A kept function's facts at `row`: as kept, or seen moved from where they were extracted. */
+function movedTo(kept: Kept, row: number): FunctionFacts {
+  if (kept.row !== row) {
+    kept.facts = shiftedView(kept.base!, row - kept.baseRow!);
+    kept.row = row;
+  }
+  return kept.facts!;
+}
+
+/** Numbers for strings (contexts), never reused: a kept key must not come to name another context. */
+export class Interner {
+  private readonly numbers = new Map<string, number>();
+  private count = 0;
+  constructor(private readonly max: number) {}
+
+  number(s: string): number {
+    let n = this.numbers.get(s);
+    if (n === undefined) {
+      if (this.numbers.size > this.max) this.numbers.clear();
+      n = ++this.count;
+      this.numbers.set(s, n);
+    }
+    return n;
   }
 }
 

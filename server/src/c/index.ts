@@ -232,10 +232,15 @@ export function unanalysed(f: UnanalysedInput, map: PositionMapper, era: Extract
   return out;
 }
 
+/** The absolute deadline of an extraction: the caller's shared one, else now + its budget, else none. */
+export function deadlineOf(options: ExtractOptions): number {
+  return options.deadline ?? (options.budgetMs !== undefined && options.budgetMs > 0 ? performance.now() + options.budgetMs : Infinity);
+}
+
 export function extractCFacts(text: string, options: ExtractOptions): CFacts {
   if (typeof text !== 'string') return emptyFacts(false);
   if (text.length > (options.maxChars ?? DEFAULT_MAX_CHARS)) return emptyFacts(true);
-  const deadline = options.deadline ?? (options.budgetMs !== undefined && options.budgetMs > 0 ? performance.now() + options.budgetMs : Infinity);
+  const deadline = deadlineOf(options);
   const opts: ExtractOptions = { ...options, deadline };
   if (performance.now() > deadline) return overBudget('parse', opts);
   const frag = opts.fragment;

@@ -5,6 +5,7 @@
  * reading its facts again.
  */
 import type { DocumentSymbol, Range as LspRange } from 'vscode-languageserver';
+import { shiftLines } from '../c/incremental';
 import type { CFacts, FunctionFacts } from '../c/types';
 import { lspRange } from './findings';
 import { functionLenses, functionSymbol, type LensAnchor } from './outline';
@@ -45,25 +46,14 @@ function build(fn: FunctionFacts): FunctionOutline {
   };
 }
 
-/** Every {line, character} position object (and a lens's `line`) in `x` moved by `delta` lines, copied. */
-function moved<T>(x: T, delta: number): T {
-  const go = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(go);
-    if (v === null || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) out[k] = go(o[k]);
-    if (typeof o.line === 'number' && (typeof o.character === 'number' || 'kind' in o)) out.line = o.line + delta;
-    return out;
-  };
-  return go(x) as T;
-}
+/** LSP positions ({line, character}) and a lens's `line` (LensAnchor: it has a `kind`). */
+const isOutlinePosition = (o: Record<string, unknown>): boolean => typeof o.character === 'number' || 'kind' in o;
 
 function outlineOf(fn: FunctionFacts, origin: OriginOf | undefined): FunctionOutline {
   let o = kept.get(fn);
   if (o) return o;
   const from = origin?.(fn);
-  o = from ? moved(outlineOf(from.base, undefined), from.delta) : build(fn);
+  o = from ? shiftLines(outlineOf(from.base, undefined), from.delta, isOutlinePosition) : build(fn);
   kept.set(fn, o);
   return o;
 }

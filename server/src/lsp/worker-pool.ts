@@ -74,9 +74,11 @@ class Lane {
       // The same version under the same context already queued or running: its answer is this one's too. (Cancelling
       // it would leave its caller — the one that publishes the diagnostics — with nothing: a hover or lens request
       // on a document just opened made its first diagnostics and era never come.)
-      const context = JSON.stringify(contextOf(job.request));
+      let context: string | undefined;
       const same = [this.current, ...this.queue].find(
-        (q) => q !== undefined && q.coalesce && q.uri === job.uri && q.version === job.version && JSON.stringify(contextOf(q.request)) === context,
+        (q) =>
+          q !== undefined && q.coalesce && q.uri === job.uri && q.version === job.version &&
+          JSON.stringify(contextOf(q.request)) === (context ??= JSON.stringify(contextOf(job.request))),
       );
       if (same) {
         const [resolve, reject] = [same.resolve, same.reject];

@@ -5,7 +5,7 @@
  * findings are kept with them.
  */
 import { lineStarts } from '../../../common/lines';
-import { IncrementalCFacts, shiftLines } from '../c/incremental';
+import { IncrementalCFacts, Interner, shiftLines } from '../c/incremental';
 import type { FunctionFacts } from '../c/types';
 import { factsForCFile, type FactsOptions } from '../facts/compute';
 import type { CFileFacts } from '../facts/types';
@@ -64,8 +64,7 @@ export class IncrementalCCheck {
   readonly facts = new IncrementalCFacts();
   private readonly kept = new Map<string, KeptFindings>();
   private run = 0;
-  private readonly contexts = new Map<string, number>();
-  private contextCount = 0;
+  private readonly contexts = new Interner(1000);
   /** Functions whose findings were reused / computed in the last check. */
   stats = { reused: 0, checked: 0 };
 
@@ -75,7 +74,7 @@ export class IncrementalCCheck {
     const facts = factsForCFile(text, path, { ...opts, cExtractor: this.facts });
     const input = checkInput(facts, path, text, opts);
     const setup = checkSetup(input, opts.selection);
-    const context = this.intern(JSON.stringify([path, input.eras, opts.selection ?? null, setup.rules.map((r) => r.id)]));
+    const context = this.contexts.number(JSON.stringify([path, input.eras, opts.selection ?? null, setup.rules.map((r) => r.id)]));
     const findings: Finding[] = [];
     const internalErrors: CheckResult['internalErrors'] = [];
     for (const fn of facts.facts.functions) {
@@ -85,17 +84,6 @@ export class IncrementalCCheck {
     }
     for (const [k, v] of this.kept) if (this.run - v.run > 2) this.kept.delete(k);
     return { findings: sortFindings(findings), internalErrors, facts };
-  }
-
-  /** A number per check context (path, eras, rules), never reused. */
-  private intern(context: string): number {
-    let n = this.contexts.get(context);
-    if (n === undefined) {
-      if (this.contexts.size > 1000) this.contexts.clear();
-      n = ++this.contextCount;
-      this.contexts.set(context, n);
-    }
-    return n;
   }
 
   private checkOne(fn: FunctionFacts, input: CheckInput, setup: ReturnType<typeof checkSetup>, context: number): CheckResult {
