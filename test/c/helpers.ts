@@ -1,9 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEra } from '../../common/era';
 import { extractCFacts, type CFacts, type FunctionFacts, type Range } from '../../server/src/c/index';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'c');
+
+/** Every file under `dir` (recursively) whose name matches `name` (default: C sources and headers). */
+export function cFiles(dir: string, name: RegExp = /\.[ch]$/): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...cFiles(p, name));
+    else if (name.test(e)) out.push(p);
+  }
+  return out;
+}
 
 export function fixture(rel: string): string {
   return readFileSync(join(FIXTURES, rel), 'utf8');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEra } from '../../common/era';
 import { extractCFacts, type CFacts } from '../../server/src/c/index';
@@ -8,31 +8,11 @@ import { IncrementalCFacts, shiftLines } from '../../server/src/c/incremental';
 import { parse, prepare } from '../../server/src/c/parser';
 import { checkCText, IncrementalCCheck } from '../../server/src/rules/check-c';
 import { kernelCFile } from '../../bench/gen/kernel-c';
+import { rng } from '../../bench/fuzz/mutate';
+import { cFiles } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const era = parseEra('6.8');
-
-function cFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...cFiles(p));
-    else if (/\.c$/.test(e)) out.push(p);
-  }
-  return out.sort();
-}
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const SNIPPETS = ['x', ' ', ';', '{', '}', '(', '\n', '\n\tfoo();', '\n\tgoto retry;', '\n\tmmap_read_unlock(mm);', '\n\tflags |= FAULT_FLAG_TRIED;'];
 
@@ -58,7 +38,7 @@ const json = (f: unknown): string => JSON.stringify(f);
  * parse does: such steps (the two trees' S-expressions differ) are counted and left out of the comparison.
  */
 test('incremental facts and findings equal a fresh analysis after every edit of a walk', () => {
-  const inputs: [string, string][] = cFiles(join(ROOT, 'test', 'fixtures')).map((p) => [p, readFileSync(p, 'utf8')]);
+  const inputs: [string, string][] = cFiles(join(ROOT, 'test', 'fixtures'), /\.c$/).sort().map((p) => [p, readFileSync(p, 'utf8')]);
   inputs.push(['generated', kernelCFile(600)]);
   let compared = 0;
   let treesDiffer = 0;

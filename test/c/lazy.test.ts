@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEra } from '../../common/era';
 import { extractCFacts, lazyBodies, type CFacts, type ExtractOptions } from '../../server/src/c/index';
-import { FIXTURES } from './helpers';
+import { FIXTURES, cFiles } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 
-function cFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...cFiles(p));
-    else if (/\.[ch]$/.test(e)) out.push(p);
-  }
-  return out;
-}
 
 function both(text: string, opts: ExtractOptions): { lazy: CFacts; eager: CFacts } {
   lazyBodies.enabled = false;
