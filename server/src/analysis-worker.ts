@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkerHost } from './lsp/worker-host';
 import { WORKER_KIND, type WorkerRequest } from './lsp/worker-protocol';
+import { stamp, TIMING } from './lsp/timing';
 
 const port = parentPort;
 if (port && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
@@ -16,6 +17,10 @@ if (port && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
   const host = new WorkerHost(log);
   port.on('message', (req: WorkerRequest | { forget: string }) => {
     if ('forget' in req) host.forget(req.forget);
-    else port.postMessage(host.handle(req));
+    else if (!TIMING) port.postMessage(host.handle(req));
+    else {
+      const received = stamp();
+      port.postMessage({ ...host.handle(req), timing: [received, stamp()] });
+    }
   });
 }

@@ -37,11 +37,12 @@ import {
 import { readFileSync, statSync } from 'node:fs';
 import { DOCUMENT_INFO_METHOD, FACTS_METHOD, type DocumentInfoParams, type FactsParams, type FactsResult } from '../../common/protocol';
 import { ERA_AUTO, SETTINGS_SECTION } from '../../common/settings';
-import { Analyzer, lensKind, settingsFrom, uriToPath, type DocumentModel } from './lsp/analyzer';
+import { Analyzer, lensKind, settingsFrom, uriToPath, type DiagnosticsModel, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
 import { findDocsRoot } from './lsp/findings';
 import { configDiagnostics, isConfigUri } from './lsp/document-config';
 import { hoverAt } from './lsp/hover';
+import { stamp, TIMING } from './lsp/timing';
 import { CancelledError, InProcessBackend, WorkerPool, defaultWorkerScript, type AnalysisBackend, type WorkerScript } from './lsp/worker-pool';
 import type { WorkerContext } from './lsp/worker-protocol';
 import { SIMULATE_METHOD, type SimulateRequestParams, type SimulateResponse } from './simulate/types';
@@ -101,7 +102,9 @@ export class MmLensServer {
   private readonly log: Logger;
   private readonly backend: AnalysisBackend;
   /** The last published model per document (answers code actions, hovers, symbols and lenses). */
-  private readonly models = new Map<string, DocumentModel>();
+  private readonly models = new Map<string, DiagnosticsModel | DocumentModel>();
+  /** With MMLENS_TIMING=1: when each document's last change arrived. */
+  private readonly changedAt = new Map<string, number>();
   private readonly docsRoot = findDocsRoot(__dirname);
   /** Bumped on each save of a .mmlens.json (open documents are re-analysed under it). */
   private configStamp = 0;
@@ -207,6 +210,7 @@ export class MmLensServer {
   }
 
   private onDidChangeContent(e: TextDocumentChangeEvent<TextDocument>): void {
+    if (TIMING) this.changedAt.set(e.document.uri, stamp());
     const uri = e.document.uri;
     if (isConfigUri(uri)) {
       this.justOpened.delete(uri);
@@ -231,6 +235,7 @@ export class MmLensServer {
     const uri = e.document.uri;
     this.scheduler.cancel(uri);
     this.justOpened.delete(uri);
+    this.changedAt.delete(uri);
     this.analyzer.forget(uri);
     this.models.delete(uri);
     this.backend.forget(uri);
@@ -280,7 +285,7 @@ export class MmLensServer {
   }
 
   /** The model of the open document's current version, analysing it now when the published one is older. */
-  private async currentModel(uri: string): Promise<DocumentModel | undefined> {
+  private async currentModel(uri: string): Promise<DiagnosticsModel | undefined> {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     const m = this.models.get(uri);
@@ -289,6 +294,25 @@ export class MmLensServer {
       return await this.backend.analyze(toAnalyzerDocument(document), this.workerContext());
     } catch {
       return m;
+    }
+  }
+
+  /**
+   * The current version's model with its outline (symbols, lenses, GUP sites), which the published model does not
+   * carry: asked for from the worker (which has the analysis cached) once per version, kept until the next one.
+   */
+  private async currentOutlined(uri: string): Promise<DocumentModel | undefined> {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const m = this.models.get(uri);
+    if (m && m.version === document.version && hasOutline(m)) return m;
+    try {
+      const full = await this.backend.model(toAnalyzerDocument(document), this.workerContext());
+      const now = this.models.get(uri);
+      if (this.documents.get(uri)?.version === full.version && (!now || now.version <= full.version)) this.models.set(uri, full);
+      return full;
+    } catch {
+      return m && hasOutline(m) ? m : undefined;
     }
   }
 
@@ -308,17 +332,17 @@ export class MmLensServer {
 
   private async onHover(p: HoverParams): Promise<Hover | null> {
     const document = this.documents.get(p.textDocument.uri);
-    const m = await this.currentModel(p.textDocument.uri);
+    const m = await this.currentOutlined(p.textDocument.uri);
     if (!document || !m) return null;
     return hoverAt(m, document.getText({ start: { line: p.position.line, character: 0 }, end: { line: p.position.line + 1, character: 0 } }), p.position);
   }
 
   private async onDocumentSymbol(p: DocumentSymbolParams): Promise<DocumentSymbol[]> {
-    return (await this.currentModel(p.textDocument.uri))?.symbols ?? [];
+    return (await this.currentOutlined(p.textDocument.uri))?.symbols ?? [];
   }
 
   private async onCodeLens(p: CodeLensParams): Promise<CodeLens[]> {
-    const m = await this.currentModel(p.textDocument.uri);
+    const m = await this.currentOutlined(p.textDocument.uri);
     if (!m) return [];
     return m.lenses.map((l) => ({
       range: l.range,
@@ -369,7 +393,8 @@ export class MmLensServer {
     if (!document) return;
     if (isConfigUri(uri)) return this.publishConfigDiagnostics(document);
     const version = document.version;
-    let model: DocumentModel;
+    const run = TIMING ? stamp() : 0;
+    let model: DiagnosticsModel;
     try {
       model = await this.backend.analyze(toAnalyzerDocument(document), this.workerContext());
     } catch (error) {
@@ -377,12 +402,18 @@ export class MmLensServer {
       throw error;
     }
     if (this.documents.get(uri)?.version !== version) return;
-    this.models.set(uri, model);
+    // (A model of this version with its outline, asked for by a request meanwhile, is the same analysis: kept.)
+    const kept = this.models.get(uri);
+    if (!kept || kept.version !== version || !hasOutline(kept)) this.models.set(uri, model);
     const related = this.clientCapabilities.textDocument?.publishDiagnostics?.relatedInformation === true;
     const diagnostics = related ? model.diagnostics : model.diagnostics.map(({ relatedInformation: _r, ...d }) => d);
     void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
       this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
     });
+    if (TIMING) {
+      const hop = this.backend.timingOf?.(uri, version);
+      process.stderr.write(`mmlens-timing ${JSON.stringify({ uri, version, changed: this.changedAt.get(uri), run, ...hop, published: stamp() })}\n`);
+    }
     if (this.wantsDocumentInfo()) {
       const info: DocumentInfoParams = { uri, version, ...(model.eraInfo ? { era: model.eraInfo } : {}) };
       void this.connection.sendNotification(DOCUMENT_INFO_METHOD, info).catch((error: unknown) => {
@@ -491,3 +522,6 @@ export function main(): void {
   startServer(connection, opts);
 }
 
+function hasOutline(m: DiagnosticsModel | DocumentModel): m is DocumentModel {
+  return 'symbols' in m;
+}

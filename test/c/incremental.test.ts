@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEra } from '../../common/era';
-import { extractCFacts, type CFacts } from '../../server/src/c/index';
+import { extractCFacts, type CFacts, type FunctionFacts } from '../../server/src/c/index';
 import { IncrementalCFacts, shiftLines } from '../../server/src/c/incremental';
 import { parse, prepare } from '../../server/src/c/parser';
 import { checkCText, IncrementalCCheck } from '../../server/src/rules/check-c';
@@ -31,11 +31,45 @@ function edit(text: string, rand: () => number): string {
 
 const json = (f: unknown): string => JSON.stringify(f);
 
+/** The 0-based line of offset `at`. */
+const lineAt = (text: string, at: number): number => text.slice(0, at).split('\n').length - 1;
+
+/** `text` with everything from `from` on blanked (spaces; line breaks kept, so positions do not move). */
+const blankFrom = (text: string, from: number): string => text.slice(0, from) + text.slice(from).replace(/[^\n]/g, ' ');
+
+/**
+ * A run that parsed the edited function alone, with a syntax error in it, where a fresh parse's error recovery ran
+ * past that function (so their facts differ): the error is contained by design (IncrementalCFacts.localFunctions).
+ * What must hold then: the fresh parse really did run past it; the functions above it are the fresh analysis's; the
+ * functions below are the previous version's, moved by the lines the edit added or removed; and the edited function
+ * is what a fresh analysis reads when nothing follows it.
+ */
+function assertContained(label: string, text: string, facts: CFacts, fresh: CFacts, prev: { text: string; facts: CFacts }, range: { start: number; end: number }): void {
+  const tree = parse(prepare(text).text);
+  let n: ReturnType<typeof tree.rootNode.descendantForIndex> | null = tree.rootNode.descendantForIndex(range.start, range.end);
+  while (n && n.type !== 'function_definition') n = n.parent;
+  assert.ok(!n || n.startIndex !== range.start || n.endIndex !== range.end, `${label}: the fresh parse kept the function, yet the facts differ`);
+  const first = lineAt(text, range.start);
+  const last = lineAt(text, range.end);
+  const delta = text.split('\n').length - prev.text.split('\n').length;
+  const above = (f: FunctionFacts): boolean => f.range.start.line < first;
+  const below = (f: FunctionFacts, end: number): boolean => f.range.start.line > end;
+  assert.equal(json(facts.functions.filter(above)), json(fresh.functions.filter((f) => above(f) && f.range.end.line < first)), `${label}: functions above`);
+  assert.equal(
+    json(facts.functions.filter((f) => below(f, last))),
+    json(prev.facts.functions.filter((f) => below(f, last - delta)).map((f) => shiftLines(f, delta))),
+    `${label}: functions below`,
+  );
+  const alone = extractCFacts(blankFrom(text, range.end), { era }).functions.filter((f) => f.range.start.line === first);
+  assert.equal(json(facts.functions.filter((f) => f.range.start.line === first)), json(alone), `${label}: the edited function`);
+}
+
 /**
  * Walks of edits over every C fixture and a generated file: each version's facts (and findings) through the kept
  * state equal a fresh whole-file analysis. Half the steps go back to the original text (typing, then undo), so
  * errors do not pile up. tree-sitter's incremental reparse may recover from a syntax error differently than a fresh
- * parse does: such steps (the two trees' S-expressions differ) are counted and left out of the comparison.
+ * parse does: such steps (the two trees' S-expressions differ) are counted and left out of the comparison. A syntax
+ * error in a function parsed alone stays in it (assertContained).
  */
 test('incremental facts and findings equal a fresh analysis after every edit of a walk', () => {
   const inputs: [string, string][] = cFiles(join(ROOT, 'test', 'fixtures'), /\.c$/).sort().map((p) => [p, readFileSync(p, 'utf8')]);
@@ -43,6 +77,9 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
   let compared = 0;
   let treesDiffer = 0;
   let fastPath = 0;
+  let localPath = 0;
+  let dirtyLocal = 0;
+  let contained = 0;
   let reused = 0;
   const rand = rng(0x1ace);
   for (const [name, original] of inputs) {
@@ -50,27 +87,41 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
     const check = new IncrementalCCheck();
     const path = join('/nonexistent', 'mm', 'walk.c');
     let text = original;
+    let prev: { text: string; facts: CFacts } | undefined;
     for (let step = 0; step < 24; step++) {
       const facts = inc.extract(text, { era });
       const found = check.check(text, path, { era: '6.8' });
-      if (inc.treeText() !== parse(prepare(text).text).rootNode.toString()) treesDiffer++;
+      const local = inc.stats.local;
+      const fresh = extractCFacts(text, { era });
+      if (local?.dirty) dirtyLocal++;
+      if (local?.dirty && prev && json(facts) !== json(fresh)) {
+        contained++;
+        assertContained(`${name} step ${step}`, text, facts, fresh, prev, local);
+      } else if (!local && inc.treeText() !== parse(prepare(text).text).rootNode.toString()) treesDiffer++;
       else {
+        // (A run that parsed one function only left the whole-file tree stale: treeText() would reparse it, and the
+        // next runs would not start from the stale tree. Its facts come from that function's own parse: compared.)
         compared++;
-        assert.equal(json(facts), json(extractCFacts(text, { era })), `${name} step ${step}: facts`);
-        const fresh = checkCText(text, path, { era: '6.8' });
-        assert.equal(json(found.findings), json(fresh.findings), `${name} step ${step}: findings`);
-        assert.deepEqual(found.internalErrors, fresh.internalErrors);
+        assert.equal(json(facts), json(fresh), `${name} step ${step}: facts`);
+        const freshFindings = checkCText(text, path, { era: '6.8' });
+        assert.equal(json(found.findings), json(freshFindings.findings), `${name} step ${step}: findings`);
+        assert.deepEqual(found.internalErrors, freshFindings.internalErrors);
       }
       if (!inc.stats.fallback) fastPath++;
+      if (local) localPath++;
       reused += inc.stats.reused;
+      prev = { text, facts };
       text = step % 2 ? original : edit(text, rand);
     }
   }
   const steps = inputs.length * 24;
-  // The walk exercises the fast path and the reuse, not only the whole-file fallback.
-  assert.ok(compared >= steps * 0.95, `compared ${compared} of ${steps} (trees differ in ${treesDiffer})`);
+  // The walk exercises the fast path, the one-function parse (with and without errors) and the reuse.
+  assert.ok(compared + contained >= steps * 0.95, `compared ${compared} + contained ${contained} of ${steps} (trees differ in ${treesDiffer})`);
   assert.ok(fastPath >= steps * 0.5, `fast path in ${fastPath} of ${steps}`);
+  assert.ok(localPath >= steps * 0.3, `one function parsed alone in ${localPath} of ${steps}`);
+  assert.ok(dirtyLocal > 0 && contained <= dirtyLocal * 0.1, `errors contained in ${contained} of ${dirtyLocal} runs with an error in the function parsed alone`);
   assert.ok(reused > steps, `reused ${reused}`);
+  if (process.env.MMLENS_WALK_FIGURES) console.log({ steps, compared, contained, treesDiffer, fastPath, localPath, dirtyLocal, reused });
 });
 
 test('an edit inside one function extracts that function only; the others are reused, moved by the lines added above', () => {
@@ -95,6 +146,83 @@ test('an edit inside one function extracts that function only; the others are re
   assert.equal(after[0], analysed[0]);
   assert.equal(after[5]!.range.start.line, analysed[5]!.range.start.line + 2);
   assert.equal(json(next), json(extractCFacts(lines.join('\n'), { era })));
+});
+
+test('an edit inside a function body parses that function alone; the whole-file tree catches up with all the edits when it is next reparsed', () => {
+  const text = kernelCFile(400);
+  const inc = new IncrementalCFacts();
+  inc.extract(text, { era });
+  const lines = text.split('\n');
+  // Three edits in three functions: a line typed, a statement changed, a line removed.
+  const at = (needle: string, nth: number): number => lines.findIndex((l, k) => l.includes(needle) && lines.slice(0, k).filter((x) => x.includes(needle)).length === nth);
+  const a = at('mmap_read_unlock(mm);', 2);
+  assert.ok(a > 0);
+  lines.splice(a + 1, 0, '\tfoo();');
+  const v1 = lines.join('\n');
+  assert.equal(json(inc.extract(v1, { era })), json(extractCFacts(v1, { era })));
+  assert.equal(inc.stats.local?.dirty, false);
+  assert.equal(inc.stats.extracted, 1);
+  const b = at('FAULT_FLAG_TRIED', 3);
+  assert.ok(b > 0);
+  lines[b] = lines[b]!.replace('FAULT_FLAG_TRIED', 'FAULT_FLAG_KILLABLE');
+  const v2 = lines.join('\n');
+  assert.equal(json(inc.extract(v2, { era })), json(extractCFacts(v2, { era })));
+  assert.ok(inc.stats.local);
+  const c = at('d->nr_pages = pinned;', 1);
+  assert.ok(c > 0);
+  lines.splice(c, 1);
+  const v3 = lines.join('\n');
+  assert.equal(json(inc.extract(v3, { era })), json(extractCFacts(v3, { era })));
+  assert.ok(inc.stats.local);
+  // The whole-file tree was edited three times without a reparse; reparsed now, it is a fresh parse's.
+  assert.equal(inc.treeText(), parse(prepare(v3).text).rootNode.toString());
+  // An edit between two functions reads the whole file, on that tree.
+  const v4 = v3.replace('\n\nstatic int drv15_pin', '\n\n/* note */\nstatic int drv15_pin');
+  assert.notEqual(v4, v3);
+  assert.equal(json(inc.extract(v4, { era })), json(extractCFacts(v4, { era })));
+  assert.equal(inc.stats.local, undefined);
+  assert.equal(inc.stats.incremental, true);
+});
+
+test('a /* the edited function leaves open, or a brace that ends it early, reads the whole file', () => {
+  const text = kernelCFile(200);
+  for (const [needle, typed] of [['\tmmap_read_lock(mm);', '/* '], ['\tmmap_read_lock(mm);', '}']] as const) {
+    const inc = new IncrementalCFacts();
+    inc.extract(text, { era });
+    const at = text.indexOf(needle) + needle.length;
+    const next = text.slice(0, at) + typed + text.slice(at);
+    assert.equal(json(inc.extract(next, { era })), json(extractCFacts(next, { era })), typed);
+    assert.equal(inc.stats.local, undefined, typed);
+  }
+});
+
+test('a syntax error typed in a function stays in it: the functions after it keep their facts, where a fresh parse loses them', () => {
+  const text = kernelCFile(120);
+  const lines = text.split('\n');
+  // `x` typed after a goto closing an if block: `goto retry;x }` — tree-sitter's recovery on the whole file runs on
+  // through the functions below.
+  const at = lines.findIndex((l, k) => l === '\t\tgoto retry;' && lines[k + 1] === '\t}');
+  const offset = lines.slice(0, at + 1).join('\n').length;
+  const typed = text.slice(0, offset) + 'x' + text.slice(offset);
+  const inc = new IncrementalCFacts();
+  const before = inc.extract(text, { era });
+  const after = inc.extract(typed, { era });
+  assert.equal(inc.stats.local?.dirty, true);
+  const fresh = extractCFacts(typed, { era });
+  assert.ok(fresh.functions.length < before.functions.length - 2, `a fresh parse keeps ${fresh.functions.length} of ${before.functions.length} functions`);
+  assert.deepEqual(after.functions.map((f) => f.name), before.functions.map((f) => f.name));
+  const edited = after.functions.findIndex((f) => f.range.start.line <= at && at <= f.range.end.line);
+  after.functions.forEach((f, k) => {
+    if (k !== edited) assert.equal(f, before.functions[k], `${f.name} kept as it was`);
+  });
+  // The error is an unreliable region of the edited function only.
+  assert.ok(after.parseErrors > 0);
+  for (const r of after.unreliable) {
+    assert.ok(r.start.line >= after.functions[edited]!.range.start.line && r.end.line <= after.functions[edited]!.range.end.line, json(r));
+  }
+  // Deleting the x again: a fresh analysis's facts.
+  assert.equal(json(inc.extract(text, { era })), json(extractCFacts(text, { era })));
+  assert.equal(inc.stats.local?.dirty, false);
 });
 
 test('kept findings move with their function; a message naming a line is computed again', () => {

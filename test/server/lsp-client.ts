@@ -158,8 +158,11 @@ export function inProcessServer(opts: MmLensServerOptions = {}): { client: TestC
   return {
     client,
     dispose: async () => {
-      // shutdown stops the server's pending analyses (best effort: the test may have failed before initialize).
-      await Promise.race([clientConnection.sendRequest('shutdown').catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      // shutdown stops the server's pending analyses (best effort: the test may have failed before initialize). It
+      // answers once the analysis worker is idle, which on a loaded machine can take seconds: disposing the
+      // connections before that answer made the server's reply (and its log of the failed reply) throw "Connection
+      // is disposed" after the test had ended.
+      await Promise.race([clientConnection.sendRequest('shutdown').catch(() => {}), new Promise((r) => setTimeout(r, 15_000).unref())]);
       clientConnection.dispose();
       serverConnection.dispose();
       toServer.destroy();

@@ -123,3 +123,22 @@ test('a throwing run is logged, never propagated, and later runs still happen', 
   clock.advance(0);
   assert.deepEqual(runs, ['a', 'a']);
 });
+
+test('with node timers, delay 0 runs as an immediate (ahead of an immediate queued after it), and can be cancelled', async () => {
+  const order: string[] = [];
+  const s = new AnalysisScheduler((uri) => void order.push(uri), { debounceMs: 300, log: { info() {}, warn() {}, error() {} } });
+  s.schedule('dropped', 0);
+  s.cancel('dropped');
+  s.schedule('a', 0);
+  assert.equal(order.length, 0);
+  await new Promise<void>((resolve) => setImmediate(() => {
+    order.push('immediate after');
+    resolve();
+  }));
+  assert.deepEqual(order, ['a', 'immediate after']);
+  // A delayed schedule still goes through setTimeout and is cancelled by dispose.
+  s.schedule('b', 5);
+  s.dispose();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(order, ['a', 'immediate after']);
+});

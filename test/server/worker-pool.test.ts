@@ -30,11 +30,11 @@ test('worker pool: a small document is answered while a large one is still being
       () => order.push('large v1'),
       (e: unknown) => order.push(e instanceof CancelledError ? 'large v1 cancelled' : `large v1 failed: ${String(e)}`),
     );
-    const small = await pool.analyze({ uri: 'file:///small.c', languageId: 'c', text: bigC(2), version: 1 }, context);
+    const small = await pool.model({ uri: 'file:///small.c', languageId: 'c', text: bigC(2), version: 1 }, context);
     order.push('small');
     assert.equal(small.symbols.length, 2);
     // The edit arrives while v1 is analysed: v1 is cancelled, v2 is analysed by a fresh worker.
-    const v2 = await pool.analyze({ uri: 'file:///big.c', languageId: 'c', text: big + '\n', version: 2 }, context);
+    const v2 = await pool.model({ uri: 'file:///big.c', languageId: 'c', text: big + '\n', version: 2 }, context);
     await large;
     assert.equal(v2.version, 2);
     assert.equal(v2.symbols.length, 3_000);
@@ -73,12 +73,37 @@ test('worker pool: a second request for the same version (a hover or lens on a d
     const busy = outcome(pool.analyze({ uri: 'file:///busy.c', languageId: 'c', text: bigC(400), version: 1 }, context));
     const doc = { uri: 'file:///opened.c', languageId: 'c', text: bigC(3), version: 1 };
     const publisher = outcome(pool.analyze(doc, context));
-    const lens = outcome(pool.analyze(doc, context));
+    const lens = outcome(pool.model(doc, context));
+    const symbols = pool.model(doc, context).then((m) => m.symbols.map((x) => x.name));
     assert.deepEqual(await Promise.all([busy, publisher, lens]), ['answered v1', 'answered v1', 'answered v1']);
+    // The queued analysis was asked for the outline too: one analysis answered all three.
+    assert.deepEqual(await symbols, ['pin_0', 'pin_1', 'pin_2']);
+    assert.deepEqual(pool.workersStarted(), { small: 1, large: 0 });
     // A newer version still cancels the older one.
     const old = outcome(pool.analyze({ ...doc, version: 2, text: doc.text + '\n' }, context));
     const newer = outcome(pool.analyze({ ...doc, version: 3, text: doc.text + '\n\n' }, context));
     assert.deepEqual(await Promise.all([old, newer]), ['cancelled', 'answered v3']);
+  } finally {
+    await pool.dispose();
+  }
+});
+
+test('worker pool: the published analysis carries no outline; a request for it while that analysis runs is queued behind it, not cancelling it', { timeout: 120_000 }, async () => {
+  const script = defaultWorkerScript(join(root, 'server', 'src', 'lsp'));
+  assert.ok(script);
+  const pool = new WorkerPool(script, silentLogger);
+  try {
+    const doc = { uri: 'file:///running.c', languageId: 'c', text: bigC(300), version: 1 };
+    const published = pool.analyze(doc, context);
+    // Let the first analysis reach the worker (it is running, not queued, when the outline is asked for).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const outlined = pool.model(doc, context);
+    const [p, o] = await Promise.all([published, outlined]);
+    assert.equal(p.version, 1);
+    assert.equal('symbols' in p, false);
+    assert.equal(p.diagnostics.length, o.diagnostics.length);
+    assert.equal(o.symbols.length, 300);
+    assert.equal(o.lenses.length > 0, true);
   } finally {
     await pool.dispose();
   }

@@ -64,6 +64,13 @@ export type { GupSite } from './c-outline';
  * Everything the protocol layer answers from, for one version of one document: plain JSON (it crosses the worker
  * boundary).
  */
+/** What a document's outline is made of. */
+export type Outline = Pick<DocumentModel, 'symbols' | 'lenses' | 'gupSites'>;
+export const OUTLINE_KEYS = ['symbols', 'lenses', 'gupSites'] as const;
+
+/** A model without its outline: what publishing diagnostics needs (the worker sends no more per keystroke). */
+export type DiagnosticsModel = Omit<DocumentModel, keyof Outline>;
+
 export interface DocumentModel {
   uri: string;
   version: number;
@@ -410,10 +417,8 @@ export class Analyzer {
       model.era = check.facts.era.era;
       model.eraInfo = check.facts.era;
       model.diagnostics = [...confDiagnostics, ...cFindingDiagnostics({ ...ctx, baselined: baselined(check.findings) }, check.findings)];
-      const outline = cOutline(check.facts.facts, (fn) => e.cCheck!.facts.originOf(fn));
-      model.symbols = outline.symbols;
-      model.lenses = outline.lenses;
-      model.gupSites = outline.gupSites;
+      const cCheck = e.cCheck;
+      this.lazyOutline(model, () => cOutline(check.facts.facts, (fn) => cCheck.facts.originOf(fn)));
       return model;
     }
     const doc = this.parsed(e);
@@ -438,10 +443,36 @@ export class Analyzer {
     model.era = facts.era.era;
     model.eraInfo = facts.era;
     model.diagnostics = out;
-    model.symbols = patchSymbols(doc);
-    model.lenses = patchLenses(doc, facts);
-    model.gupSites = patchGupSites(facts);
+    this.lazyOutline(model, () => ({ symbols: patchSymbols(doc), lenses: patchLenses(doc, facts), gupSites: patchGupSites(facts) }));
     return model;
+  }
+
+  /**
+   * The model's symbols, lenses and GUP sites, computed on their first read: publishing diagnostics reads none of
+   * them (the language server asks its worker for them when a request needs them), and a keystroke in a 5,000-line
+   * file would otherwise rebuild the outline of every function. A failure is logged and leaves them empty.
+   */
+  private lazyOutline(model: DocumentModel, compute: () => Outline): void {
+    let outline: Outline | undefined;
+    const get = (): Outline => {
+      if (!outline) {
+        try {
+          outline = compute();
+        } catch (error) {
+          this.log.error(`Outline of ${model.uri} (version ${model.version}) failed: ${errorDetail(error)}`);
+          outline = { symbols: [], lenses: [], gupSites: [] };
+        }
+      }
+      return outline;
+    };
+    for (const key of OUTLINE_KEYS) {
+      Object.defineProperty(model, key, {
+        get: () => get()[key],
+        set: (value: unknown) => Object.defineProperty(model, key, { value, writable: true, enumerable: true, configurable: true }),
+        enumerable: true,
+        configurable: true,
+      });
+    }
   }
 
   /**

@@ -81,13 +81,33 @@ export function disabledRules(settings: MmLensSettings): string[] {
     .map(([k]) => k);
 }
 
+/**
+ * The fixes as `Diagnostic.data` carries them. A fix stated twice with the same title and edits, as a quickfix and
+ * as a refactor.rewrite (gup-convertible-to-unlocked states its conversion so), is carried once, as the
+ * refactor.rewrite: codeActions() offers a refactor.rewrite fix under both kinds anyway. Those edits were half of
+ * every publishDiagnostics of a file full of locked get_user_pages calls.
+ */
 function fixesOf(fixes: Fix[] | undefined): DocumentFix[] {
-  return (fixes ?? []).map((f) => ({
-    title: f.title,
-    kind: f.kind ?? 'quickfix',
-    isPreferred: f.isPreferred === true,
-    edits: f.edits.map((e) => ({ range: lspRange(e.range), newText: e.newText })),
-  }));
+  const out: DocumentFix[] = [];
+  const byKey = new Map<string, DocumentFix>();
+  for (const f of fixes ?? []) {
+    const fix: DocumentFix = {
+      title: f.title,
+      kind: f.kind ?? 'quickfix',
+      isPreferred: f.isPreferred === true,
+      edits: f.edits.map((e) => ({ range: lspRange(e.range), newText: e.newText })),
+    };
+    const key = JSON.stringify([fix.title, fix.edits]);
+    const same = byKey.get(key);
+    if (same) {
+      if (fix.kind === 'refactor.rewrite') same.kind = 'refactor.rewrite';
+      same.isPreferred ||= fix.isPreferred;
+      continue;
+    }
+    byKey.set(key, fix);
+    out.push(fix);
+  }
+  return out;
 }
 
 function related(uri: string, list: RelatedLocation[]): DiagnosticRelatedInformation[] {

@@ -10,8 +10,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DocumentModel } from './analyzer';
+import type { DiagnosticsModel, DocumentModel } from './analyzer';
 import type { AnalyzerDocument, Logger } from './types';
+import { stamp, TIMING, type HopTiming } from './timing';
 import { WorkerHost } from './worker-host';
 import { WORKER_KIND, type WorkerContext, type WorkerRequestBody, type WorkerResponse } from './worker-protocol';
 import type { SimulateRequestParams, SimulateResponse } from '../simulate/types';
@@ -45,6 +46,11 @@ function contextOf(r: WorkerRequestBody): unknown {
   return 'context' in r ? r.context : undefined;
 }
 
+/** The request asks for the outline too (symbols, lenses, GUP sites). */
+function withOutline(r: WorkerRequestBody): boolean {
+  return r.type === 'analyze' && r.outline === true;
+}
+
 interface Job {
   uri: string;
   version: number;
@@ -62,6 +68,9 @@ class Lane {
   private nextId = 1;
   /** Workers started by this lane (tests and the bench read it). */
   started = 0;
+  /** With MMLENS_TIMING=1: the last analysis answered per document, and when the current one was posted. */
+  readonly timings = new Map<string, HopTiming & { version: number }>();
+  private posted = 0;
 
   constructor(
     readonly name: string,
@@ -74,19 +83,23 @@ class Lane {
       // The same version under the same context already queued or running: its answer is this one's too. (Cancelling
       // it would leave its caller — the one that publishes the diagnostics — with nothing: a hover or lens request
       // on a document just opened made its first diagnostics and era never come.)
+      // An analysis with the outline answers one without; a queued one without is asked for the outline too. One
+      // running without it is left to end (its caller publishes), and this job queued after it.
       let context: string | undefined;
-      const same = [this.current, ...this.queue].find(
-        (q) =>
+      const same = [this.current, ...this.queue].filter(
+        (q): q is Job =>
           q !== undefined && q.coalesce && q.uri === job.uri && q.version === job.version &&
           JSON.stringify(contextOf(q.request)) === (context ??= JSON.stringify(contextOf(job.request))),
       );
-      if (same) {
-        const [resolve, reject] = [same.resolve, same.reject];
-        same.resolve = (r) => {
+      const answers = same.find((q) => withOutline(q.request) || !withOutline(job.request)) ?? same.find((q) => q !== this.current);
+      if (answers) {
+        if (withOutline(job.request) && answers.request.type === 'analyze') answers.request = { ...answers.request, outline: true };
+        const [resolve, reject] = [answers.resolve, answers.reject];
+        answers.resolve = (r) => {
           resolve(r);
           job.resolve(r);
         };
-        same.reject = (e) => {
+        answers.reject = (e) => {
           reject(e);
           job.reject(e);
         };
@@ -94,7 +107,7 @@ class Lane {
       }
       for (let i = this.queue.length - 1; i >= 0; i--) {
         const q = this.queue[i]!;
-        if (q.coalesce && q.uri === job.uri) {
+        if (q.coalesce && q.uri === job.uri && !same.includes(q)) {
           this.queue.splice(i, 1);
           q.reject(new CancelledError(q.uri));
         }
@@ -113,6 +126,7 @@ class Lane {
   }
 
   forget(uri: string): void {
+    this.timings.delete(uri);
     this.worker?.postMessage({ forget: uri });
   }
 
@@ -164,6 +178,10 @@ class Lane {
       }
       const c = this.current;
       if (!c || c.id !== m.id) return;
+      if (TIMING) {
+        const [received, answered] = (m as { timing?: number[] }).timing ?? [];
+        this.timings.set(c.uri, { version: c.version, posted: this.posted, ...(received ? { received } : {}), ...(answered ? { answered } : {}), responded: stamp() });
+      }
       this.current = undefined;
       w.unref();
       c.resolve(m);
@@ -201,16 +219,22 @@ class Lane {
     // An idle worker must not keep the process alive; a busy one must (its answer is awaited).
     this.worker.ref();
     this.inFlight++;
+    if (TIMING) this.posted = stamp();
     this.worker.postMessage({ ...job.request, id });
   }
 }
 
 export interface AnalysisBackend {
-  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel>;
+  /** The model of `doc` without its outline: what publishing its diagnostics needs. */
+  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DiagnosticsModel>;
+  /** The whole model, outline included (symbols, lenses, hovers). */
+  model(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel>;
   simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse>;
   forget(uri: string): void;
   /** Resolves when no analysis runs any more (workers are not terminated mid-parse). */
   dispose(): void | Promise<void>;
+  /** With MMLENS_TIMING=1: the thread hop of the analysis of that version, when it was the last one answered. */
+  timingOf?(uri: string, version: number): HopTiming | undefined;
 }
 
 function unwrap<T>(r: WorkerResponse, pick: (r: WorkerResponse & { ok: true }) => T | undefined): T {
@@ -237,14 +261,27 @@ export class WorkerPool implements AnalysisBackend {
     return doc.text.length > LARGE_DOCUMENT_BYTES ? this.large : this.small;
   }
 
-  async analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+  async analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DiagnosticsModel> {
     const r = await this.run(this.laneOf(doc), doc, { type: 'analyze', context, doc }, true);
     return unwrap(r, (x) => (x.type === 'analyze' ? x.model : undefined));
+  }
+
+  async model(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+    const r = await this.run(this.laneOf(doc), doc, { type: 'analyze', context, doc, outline: true }, true);
+    return unwrap(r, (x) => (x.type === 'analyze' && 'symbols' in x.model ? x.model : undefined));
   }
 
   async simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
     const r = await this.run(this.laneOf(doc), doc, { type: 'simulate', context, doc, params }, false);
     return unwrap(r, (x) => (x.type === 'simulate' ? x.result : undefined));
+  }
+
+  timingOf(uri: string, version: number): HopTiming | undefined {
+    for (const lane of [this.small, this.large]) {
+      const t = lane.timings.get(uri);
+      if (t?.version === version) return t;
+    }
+    return undefined;
   }
 
   /** Workers started so far per lane (a cancelled analysis costs one). */
@@ -269,9 +306,13 @@ export class InProcessBackend implements AnalysisBackend {
   constructor(log: Logger, extra: ConstructorParameters<typeof WorkerHost>[1] = {}) {
     this.host = new WorkerHost(log, extra);
   }
-  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+  analyze(doc: AnalyzerDocument, context: WorkerContext): Promise<DiagnosticsModel> {
     const r = this.host.handle({ id: this.nextId++, type: 'analyze', context, doc });
     return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'analyze' ? x.model : undefined)));
+  }
+  model(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
+    const r = this.host.handle({ id: this.nextId++, type: 'analyze', context, doc, outline: true });
+    return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'analyze' && 'symbols' in x.model ? x.model : undefined)));
   }
   simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
     const r = this.host.handle({ id: this.nextId++, type: 'simulate', context, doc, params });

@@ -1,6 +1,6 @@
 // Messages between the language server's main thread and its analysis workers (plain JSON through postMessage).
 import type { MmLensSettings } from '../../../common/settings';
-import type { DocumentModel } from './analyzer';
+import type { DiagnosticsModel, DocumentModel } from './analyzer';
 import type { AnalyzerDocument } from './types';
 import type { SimulateRequestParams, SimulateResponse } from '../simulate/types';
 
@@ -15,12 +15,13 @@ export interface WorkerContext {
 }
 
 export type WorkerRequestBody =
-  | { type: 'analyze'; context: WorkerContext; doc: AnalyzerDocument }
+  /** `outline`: with the symbols, lenses and GUP sites (requests that read them); without, what publishing needs. */
+  | { type: 'analyze'; context: WorkerContext; doc: AnalyzerDocument; outline?: boolean }
   | { type: 'simulate'; context: WorkerContext; doc: AnalyzerDocument; params: SimulateRequestParams };
 
 export type WorkerRequest = WorkerRequestBody & { id: number };
 
 export type WorkerResponse =
-  | { id: number; ok: true; type: 'analyze'; model: DocumentModel }
+  | { id: number; ok: true; type: 'analyze'; model: DiagnosticsModel | DocumentModel }
   | { id: number; ok: true; type: 'simulate'; result: SimulateResponse }
   | { id: number; ok: false; error: string };
