@@ -32,7 +32,20 @@ export class Source {
   /** Node ids are unique across every mirror of this source (a body mirrored later is grafted into the tree). */
   nextId = 1;
   /** baseRow / baseColumn: where the text starts in the coordinates positions are reported in (a re-parsed slice). */
-  constructor(readonly text: string, private readonly baseRow = 0, private readonly baseColumn = 0) {}
+  constructor(
+    readonly text: string,
+    private readonly baseRow = 0,
+    private readonly baseColumn = 0,
+    /** The line starts of `text`, when the caller has them (IncrementalCFacts moves the previous version's). */
+    starts?: Int32Array,
+  ) {
+    if (starts) this.starts = starts;
+  }
+
+  /** Offset of the first character of each line (computed on first use). */
+  lineStartsOf(): Int32Array {
+    return this.starts ?? this.lineStarts();
+  }
 
   point(index: number): Point {
     const s = this.starts ?? this.lineStarts();
