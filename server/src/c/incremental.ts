@@ -403,6 +403,11 @@ export class IncrementalCFacts {
     return facts;
   }
 
+  /** The line starts of `text` when it is the last run's text (preprocessing keeps every character's place). */
+  lineStartsOf(text: string): Int32Array | undefined {
+    return this.text === text ? this.source?.lineStartsOf() : undefined;
+  }
+
   /** The current tree as an S-expression (tests compare it with a fresh parse's); reparses a stale tree first. */
   treeText(): string | undefined {
     if (this.tree && this.stale && this.prep !== undefined) {

@@ -31,7 +31,30 @@ const BLANK_WORDS = [
 const BLANK_RE = new RegExp(`\\b(?:${BLANK_WORDS.join('|')})\\b`, 'g');
 /** Sparse annotations with an argument: `__acquires(x)` … blanked with their argument. */
 const BLANK_CALL_RE = /\b(?:__acquires|__releases|__must_hold)\s*\(/g;
-const FOR_EACH_RE = /\b(\w*for_each\w*)\s*\(/g;
+/** Whitespace then `(`, at a given index. */
+const SPACE_PAREN_RE = /\s*\(/y;
+
+const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * Every `name(` whose name (a whole word) holds `for_each`, as /\b(\w*for_each\w*)\s*\(/g matches them: found with
+ * indexOf and widened to the word. The regex took 6% of a keystroke's analysis on a 5,000-line file (it tries
+ * every word boundary of the text); indexOf skips to the few places that matter.
+ */
+function* forEachCalls(text: string): Generator<{ name: string; start: number; open: number }> {
+  for (let from = 0; ; ) {
+    const k = text.indexOf('for_each', from);
+    if (k < 0) return;
+    let start = k;
+    while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+    let end = k + 8;
+    while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
+    SPACE_PAREN_RE.lastIndex = end;
+    const m = SPACE_PAREN_RE.exec(text);
+    if (m) yield { name: text.slice(start, end), start, open: end + m[0].length - 1 };
+    from = end;
+  }
+}
 
 /** Index of the `)` matching the `(` at `open`, or -1. */
 export function matchParen(text: string, open: number, limit = 4000): number {
@@ -79,10 +102,8 @@ export function preprocess(text: string): string {
   }
   if (!out.includes('for_each')) return out;
   const edits: [number, string][] = [];
-  for (const m of out.matchAll(FOR_EACH_RE)) {
-    const name = m[1]!;
-    const start = m.index;
-    const open = start + m[0].length - 1;
+  for (const m of forEachCalls(out)) {
+    const { name, start, open } = m;
     const prev = prevNonSpace(out, start);
     const prevWord = out.slice(Math.max(0, prev.at - 3), prev.at + 1);
     if (!(prev.ch === '' || ';{}:)'.includes(prev.ch) || prevWord === 'else')) continue;

@@ -88,26 +88,39 @@ export function disabledRules(settings: MmLensSettings): string[] {
  * every publishDiagnostics of a file full of locked get_user_pages calls.
  */
 function fixesOf(fixes: Fix[] | undefined): DocumentFix[] {
+  if (!fixes?.length) return [];
+  // A kept finding (its function unchanged since the last keystroke) brings the same fixes: converted once.
+  const known = converted.get(fixes);
+  if (known) return known;
   const out: DocumentFix[] = [];
-  const byKey = new Map<string, DocumentFix>();
-  for (const f of fixes ?? []) {
+  for (const f of fixes) {
     const fix: DocumentFix = {
       title: f.title,
       kind: f.kind ?? 'quickfix',
       isPreferred: f.isPreferred === true,
       edits: f.edits.map((e) => ({ range: lspRange(e.range), newText: e.newText })),
     };
-    const key = JSON.stringify([fix.title, fix.edits]);
-    const same = byKey.get(key);
+    const same = out.find((o) => o.title === fix.title && sameEdits(o.edits, fix.edits));
     if (same) {
       if (fix.kind === 'refactor.rewrite') same.kind = 'refactor.rewrite';
       same.isPreferred ||= fix.isPreferred;
       continue;
     }
-    byKey.set(key, fix);
     out.push(fix);
   }
+  converted.set(fixes, out);
   return out;
+}
+
+/** Fixes as converted, by the rule's fix list they came from. */
+const converted = new WeakMap<Fix[], DocumentFix[]>();
+
+function sameEdits(a: DocumentFix['edits'], b: DocumentFix['edits']): boolean {
+  return a.length === b.length && a.every((e, k) => {
+    const o = b[k]!;
+    return e.newText === o.newText && e.range.start.line === o.range.start.line && e.range.start.character === o.range.start.character &&
+      e.range.end.line === o.range.end.line && e.range.end.character === o.range.end.character;
+  });
 }
 
 function related(uri: string, list: RelatedLocation[]): DiagnosticRelatedInformation[] {

@@ -19,9 +19,12 @@ export interface CFileCheck extends CheckResult {
 
 export type CCheckOptions = FactsOptions & { selection?: RuleSelection; rules?: readonly Rule[] };
 
-/** Lines of a text (without their CR), read on demand from an index of line starts built on first use. */
-function lineReader(text: string): (n: number) => string | undefined {
-  let starts: Int32Array | undefined;
+/**
+ * Lines of a text (without their CR), read on demand from an index of line starts built on first use (or given: the
+ * incremental facts have the text's index already).
+ */
+function lineReader(text: string, known?: Int32Array): (n: number) => string | undefined {
+  let starts = known;
   return (n) => {
     starts ??= lineStarts(text);
     if (!(n >= 0 && n < starts.length)) return undefined;
@@ -31,12 +34,12 @@ function lineReader(text: string): (n: number) => string | undefined {
   };
 }
 
-function checkInput(facts: CFileFacts, path: string, text: string, opts: CCheckOptions): CheckInput {
+function checkInput(facts: CFileFacts, path: string, text: string, opts: CCheckOptions, starts?: Int32Array): CheckInput {
   return {
     facts: facts.facts,
     path,
     eras: documentEras(facts.era),
-    line: lineReader(text),
+    line: lineReader(text, starts),
     fragment: false,
     ...(opts.rules ? { rules: opts.rules } : {}),
   };
@@ -72,7 +75,7 @@ export class IncrementalCCheck {
     this.run++;
     this.stats = { reused: 0, checked: 0 };
     const facts = factsForCFile(text, path, { ...opts, cExtractor: this.facts });
-    const input = checkInput(facts, path, text, opts);
+    const input = checkInput(facts, path, text, opts, this.facts.lineStartsOf(text));
     const setup = checkSetup(input, opts.selection);
     const context = this.contexts.number(JSON.stringify([path, input.eras, opts.selection ?? null, setup.rules.map((r) => r.id)]));
     const findings: Finding[] = [];
