@@ -128,12 +128,12 @@ interface Edit {
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x / 2 ** 32;
   };
 }
 
@@ -218,7 +218,7 @@ async function run(
   text: string,
   edits: Edit[],
   treeSitterInput: (before: string, e: Edit) => { before: string; edit: Edit },
-): Promise<void> {
+): Promise<() => void> {
   const bundle = await buildServerBundle();
   const env = PHASES ? { ...bundle.env, MMLENS_TIMING: '1' } : bundle.env;
   const child = spawn(process.execPath, [bundle.path, '--stdio', `--debounce-ms=${DEBOUNCE}`], { env, stdio: ['pipe', 'pipe', PHASES ? 'pipe' : 'inherit'] });
@@ -274,7 +274,10 @@ async function run(
     bundle.dispose();
   }
 
-  // The same edits in this process: the Analyzer (what the worker runs), tree-sitter full and incremental.
+  // The same edits in this process: the Analyzer (what the worker runs), tree-sitter full and incremental. Run after
+  // every server run (main): their garbage made this process's GC pause for 1–2.5 s in the next server run, while a
+  // publishDiagnostics sat unread (its bytes had arrived 4 ms after the server sent them).
+  return () => {
   const analyzer = new Analyzer({ settings: resolveSettings({ era: '6.8', maxFileSize: 8 * 1024 * 1024 }) });
   const inProcess: number[] = [];
   const factsOnly: number[] = [];
@@ -328,15 +331,15 @@ async function run(
       `${local} of ${edits.length} edits parsed the edited function alone; ` +
       `${fallbacks} read the whole file (parse errors outside functions)`);
   }
+  };
 }
 
 async function main(): Promise<void> {
   console.log(`bench/keystroke: node ${process.version}, ${new Date().toISOString()}`);
   const c = cFile(LINES);
   const cEdits = makeEdits(c, (l) => l.startsWith('\t') && l.trim().length > 0 && !l.trim().startsWith('//'), EDITS, true);
-  await run('C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
-
-  if (PATCHES <= 0) return;
+  const cFigures = await run('C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
+  if (PATCHES <= 0) return cFigures();
   const mbox = series(PATCHES);
   const sEdits = makeEdits(mbox, (l) => l.startsWith('+\t') && l.length > 2, EDITS, false);
   // The post-image of the hunk holding the edit: its ' ' and '+' lines without their first column.
@@ -355,7 +358,9 @@ async function main(): Promise<void> {
     }
     return { before: post.join('\n') + '\n', edit: { ...e, line: editLine, character: e.character - 1 } };
   };
-  await run(`${PATCHES}-patch series`, 'file:///bench/series.mbox', 'kernel-mbox', mbox, sEdits, hunkPostImage);
+  const seriesFigures = await run(`${PATCHES}-patch series`, 'file:///bench/series.mbox', 'kernel-mbox', mbox, sEdits, hunkPostImage);
+  cFigures();
+  seriesFigures();
 }
 
 void main().catch((error: unknown) => {
