@@ -121,6 +121,7 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
   assert.ok(localPath >= steps * 0.3, `one function parsed alone in ${localPath} of ${steps}`);
   assert.ok(dirtyLocal > 0 && contained <= dirtyLocal * 0.1, `errors contained in ${contained} of ${dirtyLocal} runs with an error in the function parsed alone`);
   assert.ok(reused > steps, `reused ${reused}`);
+  // The counts the README and the issue notes quote: MMLENS_WALK_FIGURES=1 node --import tsx --test <this file>.
   if (process.env.MMLENS_WALK_FIGURES) console.log({ steps, compared, contained, treesDiffer, fastPath, localPath, dirtyLocal, reused });
 });
 
