@@ -7,6 +7,7 @@ import { extractCFacts, type CFacts, type FunctionFacts } from '../../server/src
 import { IncrementalCFacts, shiftLines } from '../../server/src/c/incremental';
 import { parse, prepare } from '../../server/src/c/parser';
 import { checkCText, IncrementalCCheck } from '../../server/src/rules/check-c';
+import type { Finding } from '../../server/src/rules/types';
 import { kernelCFile } from '../../bench/gen/kernel-c';
 import { rng } from '../../bench/fuzz/mutate';
 import { cFiles } from './helpers';
@@ -44,7 +45,15 @@ const blankFrom = (text: string, from: number): string => text.slice(0, from) + 
  * functions below are the previous version's, moved by the lines the edit added or removed; and the edited function
  * is what a fresh analysis reads when nothing follows it.
  */
-function assertContained(label: string, text: string, facts: CFacts, fresh: CFacts, prev: { text: string; facts: CFacts }, range: { start: number; end: number }): void {
+function assertContained(
+  label: string,
+  text: string,
+  now: { facts: CFacts; findings: Finding[] },
+  fresh: { facts: CFacts; findings: Finding[] },
+  prev: { text: string; facts: CFacts; findings: Finding[] },
+  range: { start: number; end: number },
+): void {
+  const facts = now.facts;
   const tree = parse(prepare(text).text);
   let n: ReturnType<typeof tree.rootNode.descendantForIndex> | null = tree.rootNode.descendantForIndex(range.start, range.end);
   while (n && n.type !== 'function_definition') n = n.parent;
@@ -54,7 +63,7 @@ function assertContained(label: string, text: string, facts: CFacts, fresh: CFac
   const delta = text.split('\n').length - prev.text.split('\n').length;
   const above = (f: FunctionFacts): boolean => f.range.start.line < first;
   const below = (f: FunctionFacts, end: number): boolean => f.range.start.line > end;
-  assert.equal(json(facts.functions.filter(above)), json(fresh.functions.filter((f) => above(f) && f.range.end.line < first)), `${label}: functions above`);
+  assert.equal(json(facts.functions.filter(above)), json(fresh.facts.functions.filter((f) => above(f) && f.range.end.line < first)), `${label}: functions above`);
   assert.equal(
     json(facts.functions.filter((f) => below(f, last))),
     json(prev.facts.functions.filter((f) => below(f, last - delta)).map((f) => shiftLines(f, delta))),
@@ -62,6 +71,16 @@ function assertContained(label: string, text: string, facts: CFacts, fresh: CFac
   );
   const alone = extractCFacts(blankFrom(text, range.end), { era }).functions.filter((f) => f.range.start.line === first);
   assert.equal(json(facts.functions.filter((f) => f.range.start.line === first)), json(alone), `${label}: the edited function`);
+  // Findings: above as the fresh check's, below as the previous version's, moved (a message naming a line is
+  // computed again when its function moves: compared without the line numbers).
+  const lines = (x: unknown): string => json(x).replace(/\blines? \d+(?:(?:, | and )\d+)*/g, 'line N');
+  const at = (f: Finding): number => f.range.start.line;
+  assert.equal(json(now.findings.filter((f) => at(f) < first)), json(fresh.findings.filter((f) => at(f) < first)), `${label}: findings above`);
+  assert.equal(
+    lines(now.findings.filter((f) => at(f) > last)),
+    lines(prev.findings.filter((f) => at(f) > last - delta).map((f) => shiftLines(f, delta))),
+    `${label}: findings below`,
+  );
 }
 
 /**
@@ -87,7 +106,7 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
     const check = new IncrementalCCheck();
     const path = join('/nonexistent', 'mm', 'walk.c');
     let text = original;
-    let prev: { text: string; facts: CFacts } | undefined;
+    let prev: { text: string; facts: CFacts; findings: Finding[] } | undefined;
     for (let step = 0; step < 24; step++) {
       const facts = inc.extract(text, { era });
       const found = check.check(text, path, { era: '6.8' });
@@ -96,7 +115,8 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
       if (local?.dirty) dirtyLocal++;
       if (local?.dirty && prev && json(facts) !== json(fresh)) {
         contained++;
-        assertContained(`${name} step ${step}`, text, facts, fresh, prev, local);
+        const freshFindings = checkCText(text, path, { era: '6.8' }).findings;
+        assertContained(`${name} step ${step}`, text, { facts, findings: found.findings }, { facts: fresh, findings: freshFindings }, prev, local);
       } else if (!local && inc.treeText() !== parse(prepare(text).text).rootNode.toString()) treesDiffer++;
       else {
         // (A run that parsed one function only left the whole-file tree stale: treeText() would reparse it, and the
@@ -110,7 +130,7 @@ test('incremental facts and findings equal a fresh analysis after every edit of 
       if (!inc.stats.fallback) fastPath++;
       if (local) localPath++;
       reused += inc.stats.reused;
-      prev = { text, facts };
+      prev = { text, facts, findings: found.findings };
       text = step % 2 ? original : edit(text, rand);
     }
   }
