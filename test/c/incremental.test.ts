@@ -289,6 +289,27 @@ static vm_fault_t fault_loop(struct fault_ctx *vmf, struct mm_struct *mm)
   assert.equal(inc.stats.fallback, 'parse errors outside functions');
 });
 
+test('a file with preprocessor containers and a function with a syntax error still parses an edited function alone (as kernel files do)', () => {
+  // Kernel files hold both: `#ifdef` blocks around definitions, and some definition tree-sitter reads with an error.
+  const fns = kernelCFile(200).split(/\n(?=static )/);
+  fns[3] = `#ifdef CONFIG_BENCH\n${fns[3]}\n#endif`;
+  const broken = fns.findIndex((f, k) => k > 3 && f.includes('mmap_read_lock(mm);'));
+  assert.ok(broken > 3 && broken < fns.length - 1, `${fns.length} pieces`);
+  fns[broken] = fns[broken]!.replace('mmap_read_lock(mm);', 'mmap_read_lock(mm) foo bar;');
+  const text = fns.join('\n');
+  const inc = new IncrementalCFacts();
+  const first = inc.extract(text, { era });
+  assert.ok(first.parseErrors > 0, 'one definition has an error');
+  assert.equal(inc.stats.fallback, undefined);
+  // An edit in the function after the one with the error: parsed alone, the erroneous one reused as it was read.
+  const at = text.lastIndexOf('\treturn 0;');
+  const next = text.slice(0, at) + '\tfoo();\n' + text.slice(at);
+  const facts = inc.extract(next, { era });
+  assert.equal(inc.stats.local?.dirty, false);
+  assert.equal(inc.stats.extracted, 1);
+  assert.equal(json(facts), json(extractCFacts(next, { era })));
+});
+
 test('kept findings move with their function; a message naming a line is computed again', () => {
   // Not a plain get_user_pages_unlocked: the locked region runs another statement, which the message names by line.
   const fn = [

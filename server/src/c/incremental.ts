@@ -123,6 +123,11 @@ interface Kept {
   contextId?: number;
   /** Helper-index generation `context` was computed in. */
   generation?: number;
+  /**
+   * A definition with errors: its unreliable ranges and error count as extracted at `row`. With its facts, reused by
+   * a run that parsed another function only (its text and everything around it unchanged); read again otherwise.
+   */
+  problems?: { ranges: Range[]; count: number; row: number };
 }
 
 /** A call's callee name. */
@@ -288,9 +293,10 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
       if (t === 'function_definition') {
         out.push(new TopFunction(root, [...path, i], c.startIndex, c.endIndex));
       } else {
-        // (A bare token at the top level of a tree with errors, `do` or `{`, is what error recovery left: the
-        // whole-file path reads the definitions it swallowed; a walk found one.)
-        if (t === 'ERROR' || c.nodeIsMissing || (anyError && !c.nodeIsNamed)) return false;
+        // (A bare token right under the root of a tree with errors, `do` or `{`, is what error recovery left: the
+        // whole-file path reads the definitions it swallowed; a walk found one. A `;` ends `struct s { … };`, and
+        // a container's own tokens are `#ifdef`, `#endif`, … .)
+        if (t === 'ERROR' || c.nodeIsMissing || (anyError && path.length === 0 && !c.nodeIsNamed && t !== ';')) return false;
         if (t === 'compound_statement' && lastNamed?.type === 'expression_statement') {
           // `MACRO(name, …)` + body: a macro-defined function (index.ts macroFunction).
           const headerPath = [...path, lastNamed.index];
@@ -637,8 +643,8 @@ export class IncrementalCFacts {
         kept = this.newKept(own, prepared, column, name, bodyText, lazy ? 'lazy' : dirty ? 'dirty' : 'analysed', fault);
       }
       kept.run = this.run;
-      // Kept with the function's record for the next one-function run (not for definitions with errors).
-      f.kept = kept.kind === 'dirty' ? undefined : kept;
+      // Kept with the function's record for the next one-function run.
+      f.kept = kept;
       entries.push({ f, kept, ...(mirror ? { mirror } : {}) });
     }
     const helpers: HelperIndex = { signalHelpers: new Map(), faultHelpers: new Map() };
@@ -663,6 +669,9 @@ export class IncrementalCFacts {
     const functions: FunctionFacts[] = [];
     const errors: Node[] = [];
     const missing: Node[] = [];
+    /** Unreliable ranges and error counts of definitions with errors whose facts were reused. */
+    const reusedProblems: Range[] = [];
+    let reusedCount = 0;
     let over: CFacts['budgetExceeded'];
     for (const e of entries) {
       if (performance.now() > deadline) {
@@ -688,9 +697,20 @@ export class IncrementalCFacts {
         this.stats.reused++;
         continue;
       }
+      if (kept.kind === 'dirty' && f.unchanged && kept.base && kept.problems) {
+        // A definition with errors outside the one function this run parsed: as the last parse read it, moved.
+        // (Read again, it made every keystroke elsewhere in a kernel file with one such definition reparse the file.)
+        functions.push(movedTo(kept, row));
+        const d = row - kept.problems.row;
+        reusedProblems.push(...(d ? shiftLines(kept.problems.ranges, d) : kept.problems.ranges));
+        reusedCount += kept.problems.count;
+        this.stats.reused++;
+        continue;
+      }
       const mirror = e.mirror ?? mirrorFrom(f.node.walk(), src, { clean: kept.kind !== 'dirty' });
       const body = f.header ? mirror : mirror.childForFieldName('body');
       if (!body) continue;
+      const [e0, m0] = [errors.length, missing.length];
       if (kept.kind === 'dirty') {
         const n = errors.length;
         collectErrors(mirror, errors, missing);
@@ -711,13 +731,18 @@ export class IncrementalCFacts {
       }
       if (f.header) facts.range = { start: map.pos(src.point(f.header.startIndex)), end: facts.range.end };
       if (kept.kind === 'analysed') this.keyed(kept, keepFacts(kept, facts, row));
+      else if (kept.kind === 'dirty') {
+        keepFacts(kept, facts, row);
+        const ranges = [...errors.slice(e0).map((n) => map.range(n)), ...missing.slice(m0).map((m) => map.range(statementOf(m)))];
+        kept.problems = { ranges, count: errors.length - e0 + missing.length - m0, row };
+      }
       functions.push(facts);
     }
-    const unreliable: Range[] = mergeRanges([...errors.map((n) => map.range(n)), ...missing.map((m) => map.range(statementOf(m)))]);
+    const unreliable: Range[] = mergeRanges([...reusedProblems, ...errors.map((n) => map.range(n)), ...missing.map((m) => map.range(statementOf(m)))]);
     return {
       functions,
       unreliable,
-      parseErrors: errors.length + missing.length,
+      parseErrors: reusedCount + errors.length + missing.length,
       orphans: { gupCalls: [], lockOps: [], faultCalls: [] },
       truncated: false,
       ...(over ? { budgetExceeded: over } : {}),
