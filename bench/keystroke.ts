@@ -12,7 +12,7 @@
  * For the series, the tree-sitter figures are for the post-image of the edited hunk (the C text the edit lands in).
  *
  *   node --import tsx bench/keystroke.ts [--edits 240] [--lines 5000] [--patches 20] [--debounce 0]
- * (--patches 0: the C file only; --phases: the server stamps each phase of every keystroke, MMLENS_TIMING=1, and
+ * (--file PATH: that C file instead of the generated one; --patches 0: the C file only; --phases: the server stamps each phase of every keystroke, MMLENS_TIMING=1, and
  * the table shows where the time went)
  *
  * The server runs with --debounce-ms=0 by default (the editor default is 300 ms, which every figure would include:
@@ -20,6 +20,7 @@
  * function and deleting it again, at pseudo-random lines (fixed seed). No assertions: figures only.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
@@ -39,6 +40,8 @@ function arg(name: string, def: number): number {
 }
 const EDITS = Math.max(2, arg('--edits', 240));
 const LINES = arg('--lines', 5000);
+/** --file PATH: a real C file (e.g. a kernel tree's mm/memory.c) instead of the generated one. */
+const FILE = process.argv.includes('--file') ? process.argv[process.argv.indexOf('--file') + 1] : undefined;
 const PATCHES = arg('--patches', 20);
 const DEBOUNCE = arg('--debounce', 0);
 const PHASES = process.argv.includes('--phases');
@@ -336,9 +339,9 @@ async function run(
 
 async function main(): Promise<void> {
   console.log(`bench/keystroke: node ${process.version}, ${new Date().toISOString()}`);
-  const c = cFile(LINES);
+  const c = FILE ? readFileSync(FILE, 'utf8') : cFile(LINES);
   const cEdits = makeEdits(c, (l) => l.startsWith('\t') && l.trim().length > 0 && !l.trim().startsWith('//'), EDITS, true);
-  const cFigures = await run('C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
+  const cFigures = await run(FILE ?? 'C file', 'file:///bench/mm/keystroke.c', 'c', c, cEdits, (before, e) => ({ before, edit: e }));
   if (PATCHES <= 0) return cFigures();
   const mbox = series(PATCHES);
   const sEdits = makeEdits(mbox, (l) => l.startsWith('+\t') && l.length > 2, EDITS, false);
