@@ -57,7 +57,15 @@ class TopFunction {
     readonly macroName?: string,
     /** Its nodes are not in step with the text (a run that parsed another function only): reading them throws. */
     private readonly stale = false,
+    /**
+     * Not a function: a top-level ERROR or declaration with errors, naming no mm identifier and (an ERROR) holding no
+     * `{`. The whole-file path finds no function and no orphan fact in it, only its errors (IncrementalCFacts.problemsOf).
+     */
+    readonly inert = false,
   ) {}
+
+  /** An inert item's unreliable ranges and error count as read at `row` (moved with the record). */
+  problems?: { ranges: Range[]; count: number; row: number };
 
   /** Its entry in the last run (error-free definitions); `unchanged`: its text is the one that entry was read from. */
   kept?: Kept;
@@ -80,8 +88,9 @@ class TopFunction {
 
   /** The same function `delta` characters further, its nodes no longer read. */
   moved(delta: number): TopFunction {
-    const f = new TopFunction(this.root, this.path, this.start + delta, this.end + delta, this.headerPath, this.macroName, true);
+    const f = new TopFunction(this.root, this.path, this.start + delta, this.end + delta, this.headerPath, this.macroName, true, this.inert);
     f.kept = this.kept;
+    f.problems = this.problems;
     f.unchanged = true;
     return f;
   }
@@ -296,6 +305,11 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
         // (A bare token right under the root of a tree with errors, `do` or `{`, is what error recovery left: the
         // whole-file path reads the definitions it swallowed; a walk found one. A `;` ends `struct s { … };`, and
         // a container's own tokens are `#ifdef`, `#endif`, … .)
+        if (t === 'ERROR' && inertItem(c.currentNode)) {
+          out.push(new TopFunction(root, [...path, i], c.startIndex, c.endIndex, undefined, undefined, false, true));
+          i++;
+          continue;
+        }
         if (t === 'ERROR' || c.nodeIsMissing || (anyError && path.length === 0 && !c.nodeIsNamed && t !== ';')) return false;
         if (t === 'compound_statement' && lastNamed?.type === 'expression_statement') {
           // `MACRO(name, …)` + body: a macro-defined function (index.ts macroFunction).
@@ -309,7 +323,10 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
           const ok = children();
           path.pop();
           if (!ok) return false;
-        } else if (anyError && c.currentNode.hasError) return false;
+        } else if (anyError && c.currentNode.hasError) {
+          if (!inertItem(c.currentNode)) return false;
+          out.push(new TopFunction(root, [...path, i], c.startIndex, c.endIndex, undefined, undefined, false, true));
+        }
       }
       if (c.nodeIsNamed) lastNamed = { type: t, index: i };
       i++;
@@ -319,6 +336,17 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
   };
   if (!children()) return undefined;
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * A top-level item with errors the per-function path can read like the whole-file path does: no mm identifier (no
+ * orphan fact, no helper), and for an ERROR node no `{` (no definition inside it). `int x __read_mostly =` followed
+ * by an `#ifdef` inside the initializer (mm/memory.c) is one: before, such a file never took the per-function path.
+ */
+function inertItem(n: Parser.SyntaxNode): boolean {
+  const text = n.text;
+  // (A `}` in an ERROR is what a brace missing upstream leaves: its place depends on the text around it.)
+  return !MM_BODY_RE.test(text) && (n.type !== 'ERROR' || !/[{}]/.test(text));
 }
 
 export interface IncrementalStats {
@@ -453,7 +481,14 @@ export class IncrementalCFacts {
    * complete. Here the other functions keep the facts of their unchanged text, and the edited one is read with its
    * errors (unreliable regions) as usual. The CLI reads a file once and whole.
    */
-  private localFunctions(edit: Parser.Edit, oldText: string, text: string, ptext: string, src: Source, deadline: number): { fns: TopFunction[]; edited: TopFunction } | undefined {
+  private localFunctions(
+    edit: Parser.Edit,
+    oldText: string,
+    text: string,
+    ptext: string,
+    src: Source,
+    deadline: number,
+  ): { fns: TopFunction[]; edited: TopFunction; wasDirty: boolean } | undefined {
     const fns = this.fns;
     if (!fns) return undefined;
     // The last function starting before the edit.
@@ -468,7 +503,7 @@ export class IncrementalCFacts {
       } else hi = mid - 1;
     }
     const f = fns[i];
-    if (!f || f.isMacro || edit.oldEndIndex >= f.end) return undefined;
+    if (!f || f.isMacro || f.inert || edit.oldEndIndex >= f.end) return undefined;
     // The text itself changed there only too (not also in a blanked macro elsewhere, which the preprocessed texts
     // do not show): the other functions keep their text, and so their entries.
     const rawStart = commonPrefix(oldText, text);
@@ -488,7 +523,7 @@ export class IncrementalCFacts {
     if (!body || body.startIndex >= edit.startIndex || body.endIndex !== end) return undefined;
     if (!commentsClosedWithin(root, ptext, start, end)) return undefined;
     const edited = new TopFunction(root, [0], start, end);
-    return { fns: fns.map((g, k) => (k < i ? g.moved(0) : k === i ? edited : g.moved(delta))), edited };
+    return { fns: fns.map((g, k) => (k < i ? g.moved(0) : k === i ? edited : g.moved(delta))), edited, wasDirty: f.kept?.kind === 'dirty' };
   }
 
   extract(text: string, options: ExtractOptions): CFacts {
@@ -520,7 +555,10 @@ export class IncrementalCFacts {
     this.source = source;
     const local = edit && oldText !== undefined && this.localFunctions(edit, oldText, text, prep.text, source, deadline);
     if (local) {
-      const facts = this.perFunctionOrStale(text, prep, source, local.fns, (f) => f === local.edited && f.node.hasError, opts);
+      // Other definitions with errors are reused only while the edited one is error-free before and after: an error
+      // in it may be what made them err (a walk found one healed by the edit).
+      const steady = !local.wasDirty && !local.edited.node.hasError;
+      const facts = this.perFunctionOrStale(text, prep, source, local.fns, (f) => f === local.edited && f.node.hasError, opts, steady);
       if (facts) {
         this.stale = true;
         this.fns = local.fns;
@@ -601,13 +639,23 @@ export class IncrementalCFacts {
   }
 
   /** `hasError(f)`: the function's definition holds ERROR or MISSING nodes (read only where the tree has some). */
-  private perFunction(text: string, prep: Prepared, src: Source, fns: TopFunction[], hasError: (f: TopFunction) => boolean, opts: ExtractOptions): CFacts | undefined {
+  /** `reuseErrors`: definitions with errors outside the function being edited keep what the last parse read. */
+  private perFunction(
+    text: string,
+    prep: Prepared,
+    src: Source,
+    fns: TopFunction[],
+    hasError: (f: TopFunction) => boolean,
+    opts: ExtractOptions,
+    reuseErrors = false,
+  ): CFacts | undefined {
     const deadline = opts.deadline ?? Infinity;
     const map = new PositionMapper(prep, text);
     const ptext = prep.text;
     // 1. Who is who: names and helper roles, kept per function text.
     const entries: { f: TopFunction; kept: Kept; mirror?: Node }[] = [];
     for (const f of fns) {
+      if (f.inert) continue;
       const lineStart = text.lastIndexOf('\n', f.start - 1) + 1;
       const column = f.start - lineStart;
       // A function a one-function run did not parse has the text it had: its entry, without slicing and hashing it.
@@ -697,7 +745,7 @@ export class IncrementalCFacts {
         this.stats.reused++;
         continue;
       }
-      if (kept.kind === 'dirty' && f.unchanged && kept.base && kept.problems) {
+      if (kept.kind === 'dirty' && reuseErrors && f.unchanged && kept.base && kept.problems) {
         // A definition with errors outside the one function this run parsed: as the last parse read it, moved.
         // (Read again, it made every keystroke elsewhere in a kernel file with one such definition reparse the file.)
         functions.push(movedTo(kept, row));
@@ -737,6 +785,37 @@ export class IncrementalCFacts {
         kept.problems = { ranges, count: errors.length - e0 + missing.length - m0, row };
       }
       functions.push(facts);
+    }
+    for (const f of fns) {
+      if (!f.inert) continue;
+      const row = src.point(f.start).row;
+      if (!(f.unchanged && f.problems)) {
+        // As collect() in index.ts reads it: an ERROR and what it holds, or the errors of an item with errors.
+        const [e0, m0] = [errors.length, missing.length];
+        const mirror = mirrorFrom(f.node.walk(), src, { clean: false });
+        if (mirror.type !== 'ERROR') collectErrors(mirror, errors, missing);
+        else {
+          // collect()'s walk of an ERROR (no definition in it: it holds no `{`): nested ERRORs and containers too.
+          errors.push(mirror);
+          const stack = [mirror];
+          while (stack.length) {
+            for (const c of stack.pop()!.children) {
+              if (c.type === 'ERROR') {
+                errors.push(c);
+                stack.push(c);
+              } else if (c.isMissing) missing.push(c);
+              else if (CONTAINERS.has(c.type)) stack.push(c);
+              else if (c.hasError) collectErrors(c, errors, missing);
+            }
+          }
+        }
+        const ranges = [...errors.slice(e0).map((n) => map.range(n)), ...missing.slice(m0).map((m) => map.range(statementOf(m)))];
+        f.problems = { ranges, count: errors.length - e0 + missing.length - m0, row };
+        continue;
+      }
+      const d = row - f.problems.row;
+      reusedProblems.push(...(d ? shiftLines(f.problems.ranges, d) : f.problems.ranges));
+      reusedCount += f.problems.count;
     }
     const unreliable: Range[] = mergeRanges([...reusedProblems, ...errors.map((n) => map.range(n)), ...missing.map((m) => map.range(statementOf(m)))]);
     return {
