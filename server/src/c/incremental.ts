@@ -32,7 +32,7 @@ import {
   statementOf,
   unanalysed,
 } from './index';
-import { parseRangeWithin, parseWithin, preprocess, PositionMapper, SYNTHETIC_FUNCTION, type Prepared } from './parser';
+import { parseWithin, preprocess, PositionMapper, SYNTHETIC_FUNCTION, type Prepared } from './parser';
 import { mirrorFrom, Source, type Node } from './tree';
 import type { CFacts, ExtractOptions, FunctionFacts, Range } from './types';
 
@@ -511,7 +511,7 @@ export class IncrementalCFacts {
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const start = f.start;
     const end = f.end + delta;
-    const tree = parseRangeWithin(ptext, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) }, deadline);
+    const tree = parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
     if (!tree) return undefined;
     const root = tree.rootNode;
     if (root.childCount !== 1) return undefined;

@@ -382,10 +382,14 @@ export function parse(text: string): Parser.Tree {
  * Parses with tree-sitter's own timeout set to what is left until `deadline` (performance.now() ms); undefined when
  * the time is up before or during the parse. The parser is reset after a timeout (it would resume the halted parse)
  * and its timeout cleared afterwards, so other parses are unaffected. `oldTree`: the previous version's tree, already
- * edited (Tree.edit) to the new text: tree-sitter reuses its unchanged subtrees (incremental reparse).
+ * edited (Tree.edit) to the new text: tree-sitter reuses its unchanged subtrees (incremental reparse). `range`: parse
+ * only that range of the text (tree-sitter's included ranges), nodes keeping their positions in the whole text. A
+ * top-level function alone costs its own size, not the file's (an incremental reparse of a 5,000-line file costs
+ * 4–6 ms in this binding: it walks every top-level item).
  */
-export function parseWithin(text: string, deadline: number, oldTree?: Parser.Tree): Parser.Tree | undefined {
-  if (!Number.isFinite(deadline)) return parser().parse(text, oldTree);
+export function parseWithin(text: string, deadline: number, oldTree?: Parser.Tree, range?: Parser.Range): Parser.Tree | undefined {
+  const options = range ? { includedRanges: [range] } : undefined;
+  if (!Number.isFinite(deadline)) return parser().parse(text, oldTree, options);
   const left = deadline - performance.now();
   if (left <= 0) return undefined;
   const p = parser();
@@ -393,29 +397,7 @@ export function parseWithin(text: string, deadline: number, oldTree?: Parser.Tre
   p.setTimeoutMicros(Math.min(0xffffffff, Math.max(1, Math.ceil(left * 1000))));
   try {
     // The typings say Tree; on a timeout the binding returns nothing.
-    const tree = p.parse(text, oldTree) as Parser.Tree | null | undefined;
-    if (!tree) {
-      p.reset();
-      return undefined;
-    }
-    return tree;
-  } finally {
-    p.setTimeoutMicros(0);
-  }
-}
-
-/**
- * Parses only `range` of `text` (tree-sitter's included ranges): nodes keep their positions in the whole text. A
- * top-level function alone costs its own size, not the file's (an incremental reparse of a 5,000-line file costs
- * 4–6 ms in this binding: it walks every top-level item). Undefined when the time is up.
- */
-export function parseRangeWithin(text: string, range: Parser.Range, deadline: number): Parser.Tree | undefined {
-  const left = deadline - performance.now();
-  if (left <= 0) return undefined;
-  const p = parser();
-  if (Number.isFinite(left)) p.setTimeoutMicros(Math.min(0xffffffff, Math.max(1, Math.ceil(left * 1000))));
-  try {
-    const tree = p.parse(text, null, { includedRanges: [range] }) as Parser.Tree | null | undefined;
+    const tree = p.parse(text, oldTree, options) as Parser.Tree | null | undefined;
     if (!tree) {
       p.reset();
       return undefined;
