@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { smallMutant, type Seed } from './mutate';
 import { TIME_BUCKETS_MS, type BulkJob, type BulkMessage, type BulkStats } from './bulk-worker';
+import type { TargetReport } from './campaign';
 
 export interface BulkOptions {
   seed: number;
@@ -28,21 +29,15 @@ export interface BulkOptions {
   stallAt?: number;
 }
 
-export interface BulkReport {
+/** A campaign target's report, with what only the bulk target counts. */
+export type BulkReport = TargetReport & {
   target: 'in-process-bulk';
-  inputs: number;
+  /** Inputs that went through the rules too. */
   deep: number;
   bytes: number;
-  histogram: Record<string, number>;
   /** Label → count, per TIME_BUCKETS_MS bucket. */
   times: Record<string, number>;
-  crashes: { input: string; detail: string }[];
-  hangs: { input: string; detail: string }[];
-  worstMs: number;
-  worstInput: string;
-  worstRssMb: number;
-  seconds: number;
-}
+};
 
 export function timeBucketLabels(): string[] {
   const f = (ms: number): string => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);

@@ -36,10 +36,10 @@ interface Pos {
 const isPos = (o: Record<string, unknown>): boolean => typeof o.line === 'number' && typeof o.column === 'number';
 
 /**
- * Visits every {line, column} object reachable from `root` through plain objects and arrays (class instances, such as
- * syntax trees, and the keys in `skip` are not entered), with the key path that led to it.
+ * Visits every plain object reachable from `root` through plain objects and arrays (class instances, such as syntax
+ * trees, and the keys in `skip` are not entered), with the key path that led to it.
  */
-function visitPositions(root: unknown, visit: (p: Pos, path: string) => void, skip: ReadonlySet<string> = new Set()): void {
+function visitPlainObjects(root: unknown, visit: (o: Record<string, unknown>, path: string) => void, skip: ReadonlySet<string>): void {
   const seen = new Set<object>();
   const walk = (v: unknown, path: string): void => {
     if (v === null || typeof v !== 'object' || seen.has(v)) return;
@@ -51,31 +51,26 @@ function visitPositions(root: unknown, visit: (p: Pos, path: string) => void, sk
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) return;
     const o = v as Record<string, unknown>;
-    if (isPos(o)) visit(o as unknown as Pos, path);
+    visit(o, path);
     for (const k of Object.keys(o)) if (!skip.has(k)) walk(o[k], `${path}.${k}`);
   };
   walk(root, '');
 }
 
+/** Visits every {line, column} object reachable from `root` (see visitPlainObjects). */
+function visitPositions(root: unknown, visit: (p: Pos, path: string) => void, skip: ReadonlySet<string> = new Set()): void {
+  visitPlainObjects(root, (o, path) => {
+    if (isPos(o)) visit(o as unknown as Pos, path);
+  }, skip);
+}
+
 /** Visits every {start, end} range reachable from `root`. */
 function visitRanges(root: unknown, visit: (start: Pos, end: Pos, path: string) => void, skip: ReadonlySet<string> = new Set()): void {
-  const seen = new Set<object>();
-  const walk = (v: unknown, path: string): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) walk(v[i], path);
-      return;
-    }
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) return;
-    const o = v as Record<string, unknown>;
+  visitPlainObjects(root, (o, path) => {
     const s = o.start as Record<string, unknown> | undefined;
     const e = o.end as Record<string, unknown> | undefined;
     if (s && e && typeof s === 'object' && typeof e === 'object' && isPos(s) && isPos(e)) visit(s as unknown as Pos, e as unknown as Pos, path);
-    for (const k of Object.keys(o)) if (!skip.has(k)) walk(o[k], `${path}.${k}`);
-  };
-  walk(root, '');
+  }, skip);
 }
 
 const safe = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
