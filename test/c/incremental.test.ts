@@ -250,40 +250,12 @@ test('a syntax error typed in a function stays in it: the functions after it kee
 // at the top level; the function after them swallows the next ones. The per-function path read the swallowing
 // definition as one function; the whole-file path reads the definitions inside it.
 test('bare tokens at the top level of a tree with errors: the whole-file path, same facts', () => {
-  const text = `	do {
-/* Unbounded retries with no signal check after the fault. */
-void do_page_fault(struct pt_regs *regs, unsigned long address)
-{
-	struct mm_struct *mm = current->mm;
-	unsigned int flags = FAULT_FLAG_DEFAULT;
-	vm_fault_t fault;
-
-retry:
-	mmap_read_lock(mm);
-	fault = handle_mm_fault(find_vma(mm, address), address, flags, regs);
-	if (fault & VM_FAULT_RETRY) {
-		flags |= FAULT_FLAG_TRIED;
-		goto retry;
-	mmap_read_unlock(mm);
-	return;
-no_context:
-	kernel_fault(regs, address);
-}
-
-/* do … while with vmf->flags: nothing bounds the loop. */
-static vm_fault_t fault_loop(struct fault_ctx *vmf, struct mm_struct *mm)
-{
-	vm_fault_t ret;
-
-	d {
-		mmap_}read_lock(mm);
-		ret = handle_mm_fault(vmf->vma, vmf->address, vmf->flags, NULL);
-		vmf->flags |= FAULT_FLAG_TRIED;
-	} while (ret & VM_FAULT_RETRY);
-	mmap_read_unlock(mm);
-	return ret;
-}
-`;
+  // The walk's version of a fixture: `do {` pasted above it, a `}` deleted, a `do` and a call mistyped.
+  const fixture = readFileSync(join(ROOT, 'test', 'fixtures', 'rules', 'retry-without-signal-check', 'positive.c'), 'utf8');
+  const text = `\tdo {\n${fixture}`
+    .replace('\t\tgoto retry;\n\t}\n', '\t\tgoto retry;\n')
+    .replace('\tdo {\n\t\tmmap_read_lock(mm);', '\td {\n\t\tmmap_}read_lock(mm);');
+  assert.ok(text.includes('mmap_}read_lock') && text.split('\n').length === fixture.split('\n').length, 'the fixture still has the lines edited');
   const inc = new IncrementalCFacts();
   assert.equal(json(inc.extract(text, { era })), json(extractCFacts(text, { era })));
   assert.equal(inc.stats.fallback, 'parse errors outside functions');
