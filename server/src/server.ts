@@ -37,7 +37,7 @@ import {
 import { readFileSync, statSync } from 'node:fs';
 import { DOCUMENT_INFO_METHOD, FACTS_METHOD, type DocumentInfoParams, type FactsParams, type FactsResult } from '../../common/protocol';
 import { ERA_AUTO, SETTINGS_SECTION } from '../../common/settings';
-import { Analyzer, lensKind, settingsFrom, uriToPath, type DiagnosticsModel, type DocumentModel } from './lsp/analyzer';
+import { Analyzer, hasOutline, lensKind, settingsFrom, uriToPath, type DiagnosticsModel, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
 import { findDocsRoot } from './lsp/findings';
 import { configDiagnostics, isConfigUri } from './lsp/document-config';
@@ -520,8 +520,4 @@ export function main(): void {
   if (debounceMs !== undefined && !(Number.isFinite(debounceMs) && debounceMs >= 0)) log.warn(`Kernel MM Lens: ignoring ${flag}: not a number of milliseconds ≥ 0`);
   else if (debounceMs !== undefined) opts.debounceMs = debounceMs;
   startServer(connection, opts);
-}
-
-function hasOutline(m: DiagnosticsModel | DocumentModel): m is DocumentModel {
-  return 'symbols' in m;
 }

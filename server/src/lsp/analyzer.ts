@@ -71,6 +71,11 @@ export const OUTLINE_KEYS = ['symbols', 'lenses', 'gupSites'] as const;
 /** A model without its outline: what publishing diagnostics needs (the worker sends no more per keystroke). */
 export type DiagnosticsModel = Omit<DocumentModel, keyof Outline>;
 
+/** The model carries its outline (it was asked for with it). */
+export function hasOutline(m: DiagnosticsModel | DocumentModel): m is DocumentModel {
+  return 'symbols' in m;
+}
+
 export interface DocumentModel {
   uri: string;
   version: number;

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DiagnosticsModel, DocumentModel } from './analyzer';
+import { hasOutline, type DiagnosticsModel, type DocumentModel } from './analyzer';
 import type { AnalyzerDocument, Logger } from './types';
 import { stamp, TIMING, type HopTiming } from './timing';
 import { WorkerHost } from './worker-host';
@@ -268,7 +268,7 @@ export class WorkerPool implements AnalysisBackend {
 
   async model(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
     const r = await this.run(this.laneOf(doc), doc, { type: 'analyze', context, doc, outline: true }, true);
-    return unwrap(r, (x) => (x.type === 'analyze' && 'symbols' in x.model ? x.model : undefined));
+    return unwrap(r, (x) => (x.type === 'analyze' && hasOutline(x.model) ? x.model : undefined));
   }
 
   async simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
@@ -312,7 +312,7 @@ export class InProcessBackend implements AnalysisBackend {
   }
   model(doc: AnalyzerDocument, context: WorkerContext): Promise<DocumentModel> {
     const r = this.host.handle({ id: this.nextId++, type: 'analyze', context, doc, outline: true });
-    return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'analyze' && 'symbols' in x.model ? x.model : undefined)));
+    return Promise.resolve().then(() => unwrap(r, (x) => (x.type === 'analyze' && hasOutline(x.model) ? x.model : undefined)));
   }
   simulate(doc: AnalyzerDocument, context: WorkerContext, params: SimulateRequestParams): Promise<SimulateResponse> {
     const r = this.host.handle({ id: this.nextId++, type: 'simulate', context, doc, params });
