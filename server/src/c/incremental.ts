@@ -23,6 +23,7 @@ import {
   deadlineOf,
   extractCFacts,
   extractPrepared,
+  orphanFacts,
   type FunctionReuse,
   functionName,
   lazyBodies,
@@ -70,6 +71,13 @@ class TopFunction {
   /** Its entry in the last run (error-free definitions); `unchanged`: its text is the one that entry was read from. */
   kept?: Kept;
   unchanged = false;
+  /**
+   * The last whole-file parse read it without errors (set by that run, carried by moved records and the record of a
+   * function parsed alone). Undefined: not known, taken as with errors.
+   */
+  cleanAtParse?: boolean;
+  /** An error-free definition collect() does not list (no name or no body, as functionName reads it): skipped. */
+  unlisted = false;
 
   get node(): Parser.SyntaxNode {
     if (this.stale) throw new StaleNodes();
@@ -92,6 +100,8 @@ class TopFunction {
     f.kept = this.kept;
     f.problems = this.problems;
     f.unchanged = true;
+    f.cleanAtParse = this.cleanAtParse;
+    f.unlisted = this.unlisted;
     return f;
   }
 }
@@ -133,10 +143,11 @@ interface Kept {
   /** Helper-index generation `context` was computed in. */
   generation?: number;
   /**
-   * A definition with errors: its unreliable ranges and error count as extracted at `row`. With its facts, reused by
-   * a run that parsed another function only (its text and everything around it unchanged); read again otherwise.
+   * A definition with errors: its unreliable ranges, error count and orphan facts (an ERROR outside its body, e.g. an
+   * unknown attribute in its header) as extracted at `row`. With its facts, reused by a run that parsed another
+   * function only (its text and everything around it unchanged); read again otherwise.
    */
-  problems?: { ranges: Range[]; count: number; row: number };
+  problems?: { ranges: Range[]; count: number; row: number; orphans?: CFacts['orphans'] };
 }
 
 /** A call's callee name. */
@@ -357,6 +368,8 @@ export interface IncrementalStats {
   fallback?: string;
   /** The last run reparsed incrementally (an old tree was reused). */
   incremental: boolean;
+  /** The last run reparsed the whole file: why it did not parse the edited function alone (bench/keystroke.ts). */
+  notLocal?: string;
   /**
    * The last run parsed the edited function alone (the edit lay inside it; see localFunctions): its range (offsets
    * in the text) and whether it has parse errors (which then stay inside it).
@@ -385,6 +398,13 @@ export class IncrementalCFacts {
   private readonly contexts = new Interner(10_000);
   private keys = new WeakMap<FunctionFacts, string>();
   stats: IncrementalStats = { reused: 0, extracted: 0, incremental: false };
+  /** Why perFunction gave up (set when it returns undefined). */
+  private refusal = '';
+
+  private refuse(why: string): undefined {
+    this.refusal = why;
+    return undefined;
+  }
 
   /**
    * A key that identifies what `fn` (a function of the last result) was computed from: its text and column, the era
@@ -405,6 +425,9 @@ export class IncrementalCFacts {
    * definition with errors is read again each time: its tree may change with the text around it).
    */
   private newKept(own: string, prepared: string, column: number, name: string, bodyText: string, kind: Kept['kind'], fault: FaultHelper | undefined): Kept {
+    // A definition with errors may have orphan facts outside its body (CFacts.orphans): those depend on the names
+    // called there too.
+    const callsText = kind === 'dirty' ? prepared : bodyText;
     const kept: Kept = {
       id: ++this.ids,
       column,
@@ -417,7 +440,7 @@ export class IncrementalCFacts {
       row: -1,
       run: this.run,
       // A lazy body names no mm identifier: no helper its (CFG-only) facts could depend on.
-      calls: kind === 'lazy' ? [] : [...new Set(Array.from(bodyText.matchAll(CALL_RE), (m) => m[1]!))],
+      calls: kind === 'lazy' ? [] : [...new Set(Array.from(callsText.matchAll(CALL_RE), (m) => m[1]!))],
     };
     if (kind !== 'dirty') this.kept.set(detach(own), kept);
     return kept;
@@ -488,9 +511,9 @@ export class IncrementalCFacts {
     ptext: string,
     src: Source,
     deadline: number,
-  ): { fns: TopFunction[]; edited: TopFunction; wasDirty: boolean } | undefined {
+  ): { fns: TopFunction[]; edited: TopFunction } | string {
     const fns = this.fns;
-    if (!fns) return undefined;
+    if (!fns) return 'no top level read';
     // The last function starting before the edit.
     let lo = 0;
     let hi = fns.length - 1;
@@ -503,27 +526,28 @@ export class IncrementalCFacts {
       } else hi = mid - 1;
     }
     const f = fns[i];
-    if (!f || f.isMacro || f.inert || edit.oldEndIndex >= f.end) return undefined;
+    if (!f || f.isMacro || f.inert || edit.oldEndIndex >= f.end) return 'edit outside a plain function';
     // The text itself changed there only too (not also in a blanked macro elsewhere, which the preprocessed texts
     // do not show): the other functions keep their text, and so their entries.
     const rawStart = commonPrefix(oldText, text);
-    if (rawStart <= f.start || oldText.length - commonSuffix(oldText, text, rawStart) >= f.end) return undefined;
+    if (rawStart <= f.start || oldText.length - commonSuffix(oldText, text, rawStart) >= f.end) return 'text changed outside the function';
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const start = f.start;
     const end = f.end + delta;
     const tree = parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
-    if (!tree) return undefined;
+    if (!tree) return 'over budget';
     const root = tree.rootNode;
-    if (root.childCount !== 1) return undefined;
+    if (root.childCount !== 1) return 'not one definition alone';
     const n = root.firstChild!;
-    if (n.type !== 'function_definition' || n.startIndex !== start || n.endIndex !== end) return undefined;
+    if (n.type !== 'function_definition' || n.startIndex !== start || n.endIndex !== end) return 'not one definition alone';
     // The header is the one the whole-file parse read (the edit starts in the body): the items before the function
     // saw the same first tokens after them. The body still ends the definition (no `}` typed closed it early).
     const body = n.childForFieldName('body');
-    if (!body || body.startIndex >= edit.startIndex || body.endIndex !== end) return undefined;
-    if (!commentsClosedWithin(root, ptext, start, end)) return undefined;
+    if (!body || body.startIndex >= edit.startIndex || body.endIndex !== end) return 'edit outside the body';
+    if (!commentsClosedWithin(root, ptext, start, end)) return 'a comment left open';
     const edited = new TopFunction(root, [0], start, end);
-    return { fns: fns.map((g, k) => (k < i ? g.moved(0) : k === i ? edited : g.moved(delta))), edited, wasDirty: f.kept?.kind === 'dirty' };
+    edited.cleanAtParse = f.cleanAtParse;
+    return { fns: fns.map((g, k) => (k < i ? g.moved(0) : k === i ? edited : g.moved(delta))), edited };
   }
 
   extract(text: string, options: ExtractOptions): CFacts {
@@ -553,12 +577,13 @@ export class IncrementalCFacts {
     this.prep = prep.text;
     this.text = text;
     this.source = source;
-    const local = edit && oldText !== undefined && this.localFunctions(edit, oldText, text, prep.text, source, deadline);
-    if (local) {
-      // Other definitions with errors are reused only while the edited one is error-free before and after: an error
-      // in it may be what made them err (a walk found one healed by the edit).
-      const steady = !local.wasDirty && !local.edited.node.hasError;
-      const facts = this.perFunctionOrStale(text, prep, source, local.fns, (f) => f === local.edited && f.node.hasError, opts, steady);
+    const local = edit && oldText !== undefined ? this.localFunctions(edit, oldText, text, prep.text, source, deadline) : 'no edit';
+    let notLocal = typeof local === 'string' ? local : undefined;
+    if (typeof local !== 'string') {
+      // Other definitions with errors keep what the last whole-file parse read when the edited one had no error in that
+      // parse: its errors since stayed in it (see above). An error it had there may be what made them err (a walk
+      // found one healed by the edit): they are read again then, on the whole file.
+      const facts = this.perFunctionOrStale(text, prep, source, local.fns, (f) => f === local.edited && f.node.hasError, opts, local.edited.cleanAtParse === true);
       if (facts) {
         this.stale = true;
         this.fns = local.fns;
@@ -567,6 +592,7 @@ export class IncrementalCFacts {
         this.evict();
         return facts;
       }
+      notLocal = this.refusal;
       this.stats = { reused: 0, extracted: 0, incremental: false };
     }
     const tree = parseWithin(prep.text, deadline, old);
@@ -575,11 +601,13 @@ export class IncrementalCFacts {
       return overBudget('parse', opts);
     }
     this.stats.incremental = old !== undefined;
+    if (notLocal) this.stats.notLocal = notLocal;
     this.tree = tree;
     this.stale = false;
     const fns = topLevel(tree);
     this.fns = fns;
     const anyError = tree.rootNode.hasError;
+    if (fns) for (const f of fns) f.cleanAtParse = !anyError || (!f.inert && !f.node.hasError);
     let facts = fns ? this.perFunction(text, prep, source, fns, (f) => anyError && f.node.hasError, opts) : undefined;
     if (!facts) {
       this.stats.fallback = fns ? 'parse errors a function does not hold' : 'parse errors outside functions';
@@ -599,7 +627,10 @@ export class IncrementalCFacts {
     try {
       return this.perFunction(...args);
     } catch (error) {
-      if (error instanceof StaleNodes) return undefined;
+      if (error instanceof StaleNodes) {
+        this.refusal = 'needs another function\'s nodes';
+        return undefined;
+      }
       throw error;
     }
   }
@@ -655,7 +686,7 @@ export class IncrementalCFacts {
     // 1. Who is who: names and helper roles, kept per function text.
     const entries: { f: TopFunction; kept: Kept; mirror?: Node }[] = [];
     for (const f of fns) {
-      if (f.inert) continue;
+      if (f.inert || (f.unchanged && f.unlisted)) continue;
       const lineStart = text.lastIndexOf('\n', f.start - 1) + 1;
       const column = f.start - lineStart;
       // A function a one-function run did not parse has the text it had: its entry, without slicing and hashing it.
@@ -677,7 +708,8 @@ export class IncrementalCFacts {
         const name = f.macroName ?? functionName(f.node);
         if (!body || !name) {
           // collect() does not list it; its parse errors are the whole-file path's business.
-          if (f.node.hasError) return undefined;
+          if (f.node.hasError) return this.refuse('a definition with errors and no name or body');
+          f.unlisted = true;
           continue;
         }
         const bodyText = ptext.slice(body.startIndex, body.endIndex);
@@ -720,6 +752,13 @@ export class IncrementalCFacts {
     /** Unreliable ranges and error counts of definitions with errors whose facts were reused. */
     const reusedProblems: Range[] = [];
     let reusedCount = 0;
+    const orphans: CFacts['orphans'] = { gupCalls: [], lockOps: [], faultCalls: [] };
+    const addOrphans = (o: CFacts['orphans'] | undefined, d: number): void => {
+      if (!o) return;
+      orphans.gupCalls.push(...shiftLines(o.gupCalls, d));
+      orphans.lockOps.push(...shiftLines(o.lockOps, d));
+      orphans.faultCalls.push(...shiftLines(o.faultCalls, d));
+    };
     let over: CFacts['budgetExceeded'];
     for (const e of entries) {
       if (performance.now() > deadline) {
@@ -752,6 +791,7 @@ export class IncrementalCFacts {
         const d = row - kept.problems.row;
         reusedProblems.push(...(d ? shiftLines(kept.problems.ranges, d) : kept.problems.ranges));
         reusedCount += kept.problems.count;
+        addOrphans(kept.problems.orphans, d);
         this.stats.reused++;
         continue;
       }
@@ -759,13 +799,15 @@ export class IncrementalCFacts {
       const body = f.header ? mirror : mirror.childForFieldName('body');
       if (!body) continue;
       const [e0, m0] = [errors.length, missing.length];
+      /** ERRORs outside the body: read as top-level code (CFacts.orphans), as the whole-file path reads them. */
+      const outside: Node[] = [];
       if (kept.kind === 'dirty') {
-        const n = errors.length;
         collectErrors(mirror, errors, missing);
-        // An ERROR outside the body is read as top-level code (CFacts.orphans) by the whole-file path.
-        for (let k = n; k < errors.length; k++) {
-          const x = errors[k]!;
-          if (x.type === 'ERROR' && (x.startIndex < body.startIndex || x.endIndex > body.endIndex)) return undefined;
+        const own = errors.slice(e0);
+        for (const x of own) {
+          if (x.type !== 'ERROR' || (x.startIndex >= body.startIndex && x.endIndex <= body.endIndex)) continue;
+          // (Not one inside another of its errors, as index.ts picks its roots.)
+          if (!own.some((o) => o !== x && o.startIndex <= x.startIndex && o.endIndex >= x.endIndex)) outside.push(x);
         }
       }
       this.stats.extracted++;
@@ -782,7 +824,9 @@ export class IncrementalCFacts {
       else if (kept.kind === 'dirty') {
         keepFacts(kept, facts, row);
         const ranges = [...errors.slice(e0).map((n) => map.range(n)), ...missing.slice(m0).map((m) => map.range(statementOf(m)))];
-        kept.problems = { ranges, count: errors.length - e0 + missing.length - m0, row };
+        const own = outside.length ? orphanFacts(outside, map, opts.era, helpers) : undefined;
+        kept.problems = { ranges, count: errors.length - e0 + missing.length - m0, row, ...(own ? { orphans: own } : {}) };
+        addOrphans(own, 0);
       }
       functions.push(facts);
     }
@@ -822,7 +866,7 @@ export class IncrementalCFacts {
       functions,
       unreliable,
       parseErrors: reusedCount + errors.length + missing.length,
-      orphans: { gupCalls: [], lockOps: [], faultCalls: [] },
+      orphans,
       truncated: false,
       ...(over ? { budgetExceeded: over } : {}),
     };

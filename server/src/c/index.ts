@@ -366,27 +366,13 @@ export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptio
     }
   }
 
-  const orphans: CFacts['orphans'] = { gupCalls: [], lockOps: [], faultCalls: [] };
   const orphanRoots = errors.filter(
     (e) =>
       e.type === 'ERROR' &&
       !inFunction.some((r) => e.startIndex >= r.start && e.endIndex <= r.end) &&
       !errors.some((o) => o !== e && o.startIndex <= e.startIndex && o.endIndex >= e.endIndex),
   );
-  if (orphanRoots.length) {
-    // Calls inside top-level ERROR regions: wrap them in a pseudo-function so the same classifiers apply.
-    for (const e of orphanRoots) {
-      try {
-        const facts = new FunctionExtractor({ name: '<error>', node: e, body: e, synthetic: true }, map, opts.era, helpers).run();
-        const mark = <T extends { unreliable: boolean; node: number }>(x: T): T => ({ ...x, unreliable: true, node: -1 });
-        orphans.gupCalls.push(...facts.gupCalls.map(mark));
-        orphans.lockOps.push(...facts.lockOps.map(mark));
-        orphans.faultCalls.push(...facts.faultCalls.map(mark));
-      } catch {
-        /* ignore: already marked unreliable */
-      }
-    }
-  }
+  const orphans = orphanFacts(orphanRoots, map, opts.era, helpers);
 
   const unreliable = mergeRanges([
     ...errors.map((e) => map.range(e)),
@@ -400,6 +386,26 @@ export function extractPrepared(text: string, prep: Prepared, opts: ExtractOptio
     truncated: false,
     ...(over ? { budgetExceeded: over } : {}),
   };
+}
+
+/**
+ * Facts of calls inside top-level ERROR regions (`roots`, in document order): each wrapped in a pseudo-function so
+ * the same classifiers apply, marked unreliable. The incremental path (incremental.ts) calls it per definition.
+ */
+export function orphanFacts(roots: readonly SyntaxNode[], map: PositionMapper, era: ExtractOptions['era'], helpers: HelperIndex): CFacts['orphans'] {
+  const orphans: CFacts['orphans'] = { gupCalls: [], lockOps: [], faultCalls: [] };
+  for (const e of [...roots].sort((a, b) => a.startIndex - b.startIndex)) {
+    try {
+      const facts = new FunctionExtractor({ name: '<error>', node: e, body: e, synthetic: true }, map, era, helpers).run();
+      const mark = <T extends { unreliable: boolean; node: number }>(x: T): T => ({ ...x, unreliable: true, node: -1 });
+      orphans.gupCalls.push(...facts.gupCalls.map(mark));
+      orphans.lockOps.push(...facts.lockOps.map(mark));
+      orphans.faultCalls.push(...facts.faultCalls.map(mark));
+    } catch {
+      /* ignore: already marked unreliable */
+    }
+  }
+  return orphans;
 }
 
 export { isUnreliable };
