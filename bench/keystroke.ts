@@ -287,6 +287,8 @@ async function run(
   const wholeFile: number[] = [];
   let fallbacks = 0;
   let local = 0;
+  /** Why edits reparsed the whole tree (IncrementalStats.notLocal), and how many. */
+  const wholeWhy = new Map<string, number>();
   const factsWhen = { local: [] as number[], whole: [] as number[] };
   const incremental = new IncrementalCFacts();
   const era = parseEra('6.8');
@@ -306,6 +308,10 @@ async function run(
       factsOnly.push(performance.now() - t1);
       if (incremental.stats.fallback) fallbacks++;
       if (incremental.stats.local) local++;
+      else {
+        const why = incremental.stats.notLocal ?? 'first run';
+        wholeWhy.set(why, (wholeWhy.get(why) ?? 0) + 1);
+      }
       factsWhen[incremental.stats.local ? 'local' : 'whole'].push(factsOnly[factsOnly.length - 1]!);
       const t2 = performance.now();
       checkCText(current, '/bench/mm/keystroke.c', { era: '6.8' });
@@ -333,6 +339,7 @@ async function run(
       `median ${(stats(wholeFile).median / stats(lsp).median).toFixed(1)}× faster than the whole-file baseline; ` +
       `${local} of ${edits.length} edits parsed the edited function alone; ` +
       `${fallbacks} read the whole file (parse errors outside functions)`);
+    if (wholeWhy.size) console.log(`  whole-tree reparses, why: ${[...wholeWhy].sort((x, y) => y[1] - x[1]).map(([why, n]) => `${n} ${why}`).join('; ')}`);
   }
   };
 }

@@ -28,30 +28,30 @@ const BLANK_WORDS = [
   '__read_mostly', '__noreturn', '__bitwise', '__attribute_const__', 'noinstr', '__ro_after_init', '__initdata',
   '__cpuidle', '__irq_entry', '__latent_entropy', '__noclone', '__pure', '__used', '__nocfi',
 ];
-const BLANK_RE = new RegExp(`\\b(?:${BLANK_WORDS.join('|')})\\b`, 'g');
-/** Sparse annotations with an argument: `__acquires(x)` … blanked with their argument. */
-const BLANK_CALL_RE = /\b(?:__acquires|__releases|__must_hold)\s*\(/g;
-/** Whitespace then `(`, at a given index. */
-const SPACE_PAREN_RE = /\s*\(/y;
+const BLANK_SET = new Set(BLANK_WORDS);
+/** Where every blanked word can start: `__` or one of the others' first letters (isWordChar before it excluded). */
+const BLANK_HEADS = [...new Set(BLANK_WORDS.map((w) => (w.startsWith('__') ? '__' : w)))];
 
 const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 /**
- * Every `name(` whose name (a whole word) holds `for_each`, as /\b(\w*for_each\w*)\s*\(/g matches them: found with
- * indexOf and widened to the word. The regex took 6% of a keystroke's analysis on a 5,000-line file (it tries
- * every word boundary of the text); indexOf skips to the few places that matter.
+ * Every `name(` whose name (a whole word) holds `for_each`, as /\b(\w*for_each\w*)\s*\(/g matches them on the
+ * blanked text: found with indexOf and widened to the word. The regex took 6% of a keystroke's analysis on a
+ * 5,000-line file (it tries every word boundary of the text); indexOf skips to the few places that matter.
  */
-function* forEachCalls(text: string): Generator<{ name: string; start: number; open: number }> {
+function* forEachCalls(view: BlankedText): Generator<{ name: string; start: number; open: number }> {
+  const text = view.text;
   for (let from = 0; ; ) {
-    const k = text.indexOf('for_each', from);
+    const k = view.indexOf('for_each', from);
     if (k < 0) return;
+    // (A blanked range starts and ends at a word's edge: the word around an unblanked `for_each` is not blanked.)
     let start = k;
     while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
     let end = k + 8;
     while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
-    SPACE_PAREN_RE.lastIndex = end;
-    const m = SPACE_PAREN_RE.exec(text);
-    if (m) yield { name: text.slice(start, end), start, open: end + m[0].length - 1 };
+    let open = end;
+    while (open < text.length && SPACE_RE.test(view.at(open))) open++;
+    if (view.at(open) === '(') yield { name: text.slice(start, end), start, open };
     from = end;
   }
 }
@@ -71,52 +71,205 @@ export function matchParen(text: string, open: number, limit = 4000): number {
   return -1;
 }
 
-function prevNonSpace(text: string, i: number): { ch: string; at: number } {
-  let j = i - 1;
-  while (j >= 0 && /\s/.test(text[j]!)) j--;
-  return { ch: j >= 0 ? text[j]! : '', at: j };
-}
-
-function nextNonSpace(text: string, i: number): string {
-  let j = i;
-  while (j < text.length && /\s/.test(text[j]!)) j++;
-  return j < text.length ? text[j]! : '';
-}
-
 /**
  * Same-length rewrites: annotations become spaces; iterator macros used as loop heads
  * (`list_for_each_entry(pos, head, member) {`) become `while (pos, head, member) {` padded with spaces,
- * which tree-sitter parses as a loop with a comma-expression condition.
+ * which tree-sitter parses as a loop with a comma-expression condition. In three passes, each reading the text the
+ * last one left: (1) BLANK_WORDS, (2) `__acquires(…)` & co. with their argument (line breaks kept), (3) the loop
+ * heads.
+ *
+ * The passes read a view of the text with the earlier passes' blanks (BlankedText), and the text is built once, at
+ * the end: each pass used to build the whole text, and a string over 128 KB (mm/memory.c is 171 KB) is a V8
+ * large object, about 1 ms to allocate. test/c/preprocess.test.ts compares it with the three-pass version.
  */
 export function preprocess(text: string): string {
-  let out = text.replace(BLANK_RE, (m) => ' '.repeat(m.length));
-  if (/__acquires|__releases|__must_hold/.test(out)) {
-    const edits: [number, string][] = [];
-    for (const m of out.matchAll(BLANK_CALL_RE)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchParen(out, open, 400);
-      if (close < 0) continue;
-      edits.push([m.index, out.slice(m.index, close + 1).replace(/[^\n]/g, ' ')]);
+  const view = new BlankedText(text, blankedWords(text));
+  if (BLANK_CALL_HINT_RE.test(text)) {
+    const calls: [number, number][] = [];
+    let after = 0;
+    BLANK_CALL_NAME_RE.lastIndex = 0;
+    for (let m = BLANK_CALL_NAME_RE.exec(text); m; m = BLANK_CALL_NAME_RE.exec(text)) {
+      // `\s*\(` after the name, on the blanked text: a blanked word between them is spaces there.
+      let open = m.index + m[0].length;
+      while (open < text.length && SPACE_RE.test(view.at(open))) open++;
+      if (view.at(open) !== '(') continue;
+      BLANK_CALL_NAME_RE.lastIndex = open + 1;
+      // (Blanked words hold no parenthesis: the text's parentheses are the blanked text's.)
+      const close = matchParen(text, open, 400);
+      // Overlapping a call blanked before it: dropped, as applying them in order dropped it.
+      if (close < 0 || m.index < after) continue;
+      calls.push([m.index, close + 1]);
+      after = close + 1;
     }
-    out = applyEdits(out, edits);
+    view.blank(calls);
   }
-  if (!out.includes('for_each')) return out;
-  const edits: [number, string][] = [];
-  for (const m of forEachCalls(out)) {
-    const { name, start, open } = m;
-    const prev = prevNonSpace(out, start);
-    const prevWord = out.slice(Math.max(0, prev.at - 3), prev.at + 1);
-    if (!(prev.ch === '' || ';{}:)'.includes(prev.ch) || prevWord === 'else')) continue;
-    // Not on a preprocessor line.
-    const lineStart = out.lastIndexOf('\n', start) + 1;
-    if (out.slice(lineStart, start).trimStart().startsWith('#')) continue;
-    const close = matchParen(out, open, 2000);
-    if (close < 0) continue;
-    const next = nextNonSpace(out, close + 1);
-    if (next === ';' || next === '' || next === ',' || next === ')') continue;
-    edits.push([start, 'while' + ' '.repeat(name.length - 5)]);
+  const loops: [number, string][] = [];
+  if (text.includes('for_each')) {
+    for (const { name, start, open } of forEachCalls(view)) {
+      const prev = prevNonSpace(view, start);
+      const prevWord = view.slice(Math.max(0, prev.at - 3), prev.at + 1);
+      if (!(prev.ch === '' || ';{}:)'.includes(prev.ch) || prevWord === 'else')) continue;
+      // Not on a preprocessor line.
+      if (firstNonSpace(view, text.lastIndexOf('\n', start) + 1, start) === '#') continue;
+      const close = view.matchParen(open, 2000);
+      if (close < 0) continue;
+      const next = nextNonSpace(view, close + 1);
+      if (next === ';' || next === '' || next === ',' || next === ')') continue;
+      loops.push([start, 'while' + ' '.repeat(name.length - 5)]);
+    }
   }
-  return applyEdits(out, edits);
+  return view.build(loops);
+}
+
+/** Sparse annotations with an argument: `__acquires(x)` … blanked with their argument. */
+const BLANK_CALL_HINT_RE = /__acquires|__releases|__must_hold/;
+const BLANK_CALL_NAME_RE = /\b(?:__acquires|__releases|__must_hold)/g;
+const SPACE_RE = /\s/;
+
+/** Ranges (sorted, disjoint) of the whole words of BLANK_WORDS in `text`: found with indexOf from the words' heads. */
+function blankedWords(text: string): [number, number][] {
+  const starts: number[] = [];
+  for (const head of BLANK_HEADS) {
+    for (let k = text.indexOf(head); k >= 0; k = text.indexOf(head, k + 1)) {
+      if (k === 0 || !isWordChar(text.charCodeAt(k - 1))) starts.push(k);
+    }
+  }
+  starts.sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const k of starts) {
+    let e = k;
+    while (e < text.length && isWordChar(text.charCodeAt(e))) e++;
+    if (BLANK_SET.has(text.slice(k, e))) out.push([k, e]);
+  }
+  return out;
+}
+
+/**
+ * `text` with ranges blanked (every character a space but line breaks), read character by character without
+ * building it; build() makes it, with same-length replacements.
+ */
+class BlankedText {
+  /** Sorted, disjoint. */
+  private ranges: [number, number][];
+  constructor(
+    readonly text: string,
+    ranges: [number, number][],
+  ) {
+    this.ranges = ranges;
+  }
+
+  get length(): number {
+    return this.text.length;
+  }
+
+  /** Blanks `more` too (sorted, disjoint; a range of `more` holds any of the ranges it meets: those are dropped). */
+  blank(more: [number, number][]): void {
+    if (!more.length) return;
+    const out: [number, number][] = [];
+    let k = 0;
+    for (const r of more) {
+      while (k < this.ranges.length && this.ranges[k]![1] <= r[0]) out.push(this.ranges[k++]!);
+      while (k < this.ranges.length && this.ranges[k]![0] < r[1]) k++;
+      out.push(r);
+    }
+    while (k < this.ranges.length) out.push(this.ranges[k++]!);
+    this.ranges = out;
+  }
+
+  /** The blanked range holding `i`, or -1. */
+  private rangeAt(i: number): number {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [s, e] = this.ranges[mid]!;
+      if (i < s) hi = mid - 1;
+      else if (i >= e) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  /** The character at `i` ('' past the end). */
+  at(i: number): string {
+    const c = this.text.charAt(i);
+    return c === '' || c === '\n' || this.rangeAt(i) < 0 ? c : ' ';
+  }
+
+  slice(from: number, to: number): string {
+    let s = '';
+    for (let i = from; i < to && i < this.text.length; i++) s += this.at(i);
+    return s;
+  }
+
+  indexOf(needle: string, from: number): number {
+    for (let k = this.text.indexOf(needle, from); k >= 0; k = this.text.indexOf(needle, k + 1)) {
+      // (A needle with no space in it: found in the text and not blanked in part.)
+      if (!this.blankWithin(k, k + needle.length)) return k;
+    }
+    return -1;
+  }
+
+  /** Some character of [from, to) is blanked. */
+  private blankWithin(from: number, to: number): boolean {
+    let lo = 0;
+    let hi = this.ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ranges[mid]![1] <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.ranges.length && this.ranges[lo]![0] < to;
+  }
+
+  /** matchParen on the blanked text. */
+  matchParen(open: number, limit: number): number {
+    const end = Math.min(this.text.length, open + limit);
+    if (!this.blankWithin(open, end)) return matchParen(this.text, open, limit);
+    let depth = 0;
+    for (let i = open; i < end; i++) {
+      const ch = this.at(i);
+      if (ch === '(') depth++;
+      else if (ch === ')') {
+        depth--;
+        if (depth === 0) return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The blanked text, with `edits` (same length, sorted, disjoint from each other and from the blanks) applied. */
+  build(edits: [number, string][]): string {
+    const all: [number, string][] = [];
+    let k = 0;
+    for (const [s, e] of this.ranges) {
+      while (k < edits.length && edits[k]![0] < s) all.push(edits[k++]!);
+      all.push([s, this.text.slice(s, e).replace(/[^\n]/g, ' ')]);
+    }
+    while (k < edits.length) all.push(edits[k++]!);
+    return applyEdits(this.text, all);
+  }
+}
+
+function prevNonSpace(text: BlankedText, i: number): { ch: string; at: number } {
+  let j = i - 1;
+  while (j >= 0 && SPACE_RE.test(text.at(j))) j--;
+  return { ch: j >= 0 ? text.at(j) : '', at: j };
+}
+
+function nextNonSpace(text: BlankedText, i: number): string {
+  let j = i;
+  while (j < text.length && SPACE_RE.test(text.at(j))) j++;
+  return j < text.length ? text.at(j) : '';
+}
+
+/** The first character of [from, to) that is not a space ('' if none). */
+function firstNonSpace(text: BlankedText, from: number, to: number): string {
+  for (let j = from; j < to; j++) {
+    const c = text.at(j);
+    if (!SPACE_RE.test(c)) return c;
+  }
+  return '';
 }
 
 /** Same-length replacements at increasing, non-overlapping offsets (later overlapping ones are dropped). */
