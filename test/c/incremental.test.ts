@@ -383,3 +383,40 @@ test('another definition with errors is kept while the edited function has an er
   assert.equal(whole.stats.local, undefined);
   assert.equal(whole.stats.notLocal, "needs another function's nodes");
 });
+
+test('an edit in a function header parses that function alone when the item before it is complete; not in its first token, not after an item that may go on', () => {
+  const fns = kernelCFile(200).split(/\n(?=static )/);
+  const k = fns.findIndex((f, i) => i > 2 && /^static \w+ \w+\([^)]*,/.test(f));
+  assert.ok(k > 2, 'a header with a parameter list to edit');
+  const text = fns.join('\n');
+  const header = text.indexOf(fns[k]!);
+  const comma = text.indexOf(',', header);
+  const fresh = (t: string): string => json(extractCFacts(t, { era }));
+  // A parameter typed, then an error (`%` after the comma), then undone.
+  const inc = new IncrementalCFacts();
+  inc.extract(text, { era });
+  for (const [typed, dirty] of [[' int extra,', false], [' %', true], ['', false]] as const) {
+    const next = text.slice(0, comma + 1) + typed + text.slice(comma + 1);
+    assert.equal(json(inc.extract(next, { era })), fresh(next), typed);
+    assert.equal(inc.stats.local?.dirty, dirty, typed);
+  }
+  // In the first token (`static` → `staticx`): the items before see another token after them.
+  const first = text.slice(0, header + 'static'.length) + 'x' + text.slice(header + 'static'.length);
+  assert.equal(json(inc.extract(first, { era })), fresh(first));
+  assert.equal(inc.stats.local, undefined);
+  assert.equal(inc.stats.notLocal, 'edit in the first token of a definition');
+  // `)\n{` typed in the parameter list moves the rest of the header into the body: the whole file.
+  inc.extract(text, { era });
+  const split = text.slice(0, comma + 1) + ')\n{' + text.slice(comma + 1);
+  assert.equal(json(inc.extract(split, { era })), fresh(split));
+  assert.equal(inc.stats.local, undefined);
+  // After a declaration a token after it could continue (no `;`: read with an error): the whole file.
+  const open = fns.slice(0, k).join('\n') + '\nint pending = 1\n' + fns.slice(k).join('\n');
+  const inc2 = new IncrementalCFacts();
+  inc2.extract(open, { era });
+  const at = open.indexOf(',', open.indexOf(fns[k]!)) + 1;
+  const typed = open.slice(0, at) + ' int extra,' + open.slice(at);
+  assert.equal(json(inc2.extract(typed, { era })), fresh(typed));
+  assert.equal(inc2.stats.local, undefined);
+  assert.equal(inc2.stats.notLocal, 'edit in a header, after an item that may go on');
+});

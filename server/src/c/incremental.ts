@@ -78,6 +78,12 @@ class TopFunction {
   cleanAtParse?: boolean;
   /** An error-free definition collect() does not list (no name or no body, as functionName reads it): skipped. */
   unlisted = false;
+  /**
+   * The item before it ends where nothing can continue it (`;`, `}`, a preprocessor line; none: the first in the file)
+   * and has no error: an edit in its header, after its first token, leaves the parse of everything before it as it was
+   * (localFunctions).
+   */
+  afterComplete = false;
 
   get node(): Parser.SyntaxNode {
     if (this.stale) throw new StaleNodes();
@@ -102,6 +108,7 @@ class TopFunction {
     f.unchanged = true;
     f.cleanAtParse = this.cleanAtParse;
     f.unlisted = this.unlisted;
+    f.afterComplete = this.afterComplete;
     return f;
   }
 }
@@ -297,7 +304,7 @@ function editBetween(a: string, b: string, pa: Source): { edit: Parser.Edit | un
  * the top level holds something the fast path leaves to the whole-file path (ERROR / MISSING nodes or errors outside
  * functions).
  */
-function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
+function topLevel(tree: Parser.Tree, text: string): TopFunction[] | undefined {
   const root = tree.rootNode;
   const anyError = root.hasError;
   const c = tree.walk();
@@ -308,10 +315,14 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
     if (!c.gotoFirstChild()) return true;
     let i = 0;
     let lastNamed: { type: string; index: number } | undefined;
+    /** The item before the cursor's (comments left out): where it ends, and whether it can be continued. */
+    let before: { complete: boolean } | undefined;
     do {
       const t = c.nodeType;
       if (t === 'function_definition') {
-        out.push(new TopFunction(root, [...path, i], c.startIndex, c.endIndex));
+        const f = new TopFunction(root, [...path, i], c.startIndex, c.endIndex);
+        f.afterComplete = before === undefined ? path.length === 0 : before.complete;
+        out.push(f);
       } else {
         // (A bare token right under the root of a tree with errors, `do` or `{`, is what error recovery left: the
         // whole-file path reads the definitions it swallowed; a walk found one. A `;` ends `struct s { … };`, and
@@ -340,6 +351,7 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
         }
       }
       if (c.nodeIsNamed) lastNamed = { type: t, index: i };
+      if (t !== 'comment') before = { complete: endsItem(c, text, anyError) };
       i++;
     } while (c.gotoNextSibling());
     c.gotoParent();
@@ -347,6 +359,23 @@ function topLevel(tree: Parser.Tree): TopFunction[] | undefined {
   };
   if (!children()) return undefined;
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The item under the cursor ends where no token after it can continue it: at a `;` or a `}` (a declaration, a
+ * definition, `struct s { … };`'s `;`), or on a preprocessor line (`#include …`, `#ifdef X`, `#else`), whose line
+ * break ends it. Not an item with errors (its recovery may depend on what follows).
+ */
+function endsItem(c: Parser.TreeCursor, text: string, anyError: boolean): boolean {
+  if (anyError && c.currentNode.hasError) return false;
+  const end = c.endIndex;
+  const last = text.charCodeAt(end - 1);
+  if (last === 0x3b /* ; */ || last === 0x7d /* } */) return true;
+  if (c.nodeType.startsWith('preproc_') && last === 0x0a) return true;
+  // A token of a directive line (`#ifdef`, its name, `#else`): the line starts with `#` and does not go on.
+  const lineStart = text.lastIndexOf('\n', end - 1) + 1;
+  const lineEnd = text.indexOf('\n', end);
+  return /^\s*#/.test(text.slice(lineStart, end)) && lineEnd >= 0 && !/\\\s*$/.test(text.slice(lineStart, lineEnd));
 }
 
 /**
@@ -470,7 +499,7 @@ export class IncrementalCFacts {
     if (this.tree && this.stale && this.prep !== undefined) {
       this.tree = parseWithin(this.prep, Infinity, this.tree);
       this.stale = false;
-      this.fns = this.tree ? topLevel(this.tree) : undefined;
+      this.fns = this.tree ? topLevel(this.tree, this.prep) : undefined;
     }
     return this.tree?.rootNode.toString();
   }
@@ -540,13 +569,25 @@ export class IncrementalCFacts {
     if (root.childCount !== 1) return 'not one definition alone';
     const n = root.firstChild!;
     if (n.type !== 'function_definition' || n.startIndex !== start || n.endIndex !== end) return 'not one definition alone';
-    // The header is the one the whole-file parse read (the edit starts in the body): the items before the function
-    // saw the same first tokens after them. The body still ends the definition (no `}` typed closed it early).
+    // The body still ends the definition (no `}` typed closed it early).
     const body = n.childForFieldName('body');
-    if (!body || body.startIndex >= edit.startIndex || body.endIndex !== end) return 'edit outside the body';
+    if (!body || body.endIndex !== end) return 'the body no longer ends the definition';
+    if (body.startIndex >= edit.startIndex) {
+      // An edit in the header (a parameter list's continuation line): the items before the function must not read
+      // further than they did. They do not when the item before ends where nothing continues it (afterComplete) and
+      // the function's first token, and the character after it, are as they were: the parser then reaches the
+      // function in the top-level state, with the same token ahead, as the whole-file parse did.
+      if (!f.afterComplete) return 'edit in a header, after an item that may go on';
+      const first = root.descendantForIndex(start, start);
+      if (Math.min(edit.startIndex, rawStart) <= first.endIndex) return 'edit in the first token of a definition';
+      // A header edit that leaves an error in the body moved header text into it (`)\n{` typed in a parameter
+      // list): a campaign over kernel headers found the whole-file parse recover from those differently.
+      if (body.hasError) return 'a header edit left an error in the body';
+    }
     if (!commentsClosedWithin(root, ptext, start, end)) return 'a comment left open';
     const edited = new TopFunction(root, [0], start, end);
     edited.cleanAtParse = f.cleanAtParse;
+    edited.afterComplete = f.afterComplete;
     return { fns: fns.map((g, k) => (k < i ? g.moved(0) : k === i ? edited : g.moved(delta))), edited };
   }
 
@@ -604,7 +645,7 @@ export class IncrementalCFacts {
     if (notLocal) this.stats.notLocal = notLocal;
     this.tree = tree;
     this.stale = false;
-    const fns = topLevel(tree);
+    const fns = topLevel(tree, prep.text);
     this.fns = fns;
     const anyError = tree.rootNode.hasError;
     if (fns) for (const f of fns) f.cleanAtParse = !anyError || (!f.inert && !f.node.hasError);
