@@ -420,3 +420,17 @@ test('an edit in a function header parses that function alone when the item befo
   assert.equal(inc2.stats.local, undefined);
   assert.equal(inc2.stats.notLocal, 'edit in a header, after an item that may go on');
 });
+
+// Found by a campaign over mm/madvise.c and mm/swapfile.c: a macro-defined function (`SYSCALL_DEFINE3(…) { … }`)
+// whose body has an error and no mm identifier was read as the function and as an inert item: its errors counted
+// twice (every version of mm/swapfile.c differed from a fresh analysis).
+test('a macro-defined function with an error in its body: its errors counted once', () => {
+  const text = `${kernelCFile(120)}\nSYSCALL_DEFINE2(frob, int, fd, int, flags)\n{\n\treturn do_frob(fd flags);\n}\n`;
+  const inc = new IncrementalCFacts();
+  const first = inc.extract(text, { era });
+  assert.equal(inc.stats.fallback, undefined);
+  assert.equal(json(first), json(extractCFacts(text, { era })));
+  const at = text.indexOf('\treturn do_frob');
+  const next = text.slice(0, at) + '\tfrob_count++;\n' + text.slice(at);
+  assert.equal(json(inc.extract(next, { era })), json(extractCFacts(next, { era })));
+});

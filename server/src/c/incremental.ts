@@ -333,14 +333,19 @@ function topLevel(tree: Parser.Tree, text: string): TopFunction[] | undefined {
           continue;
         }
         if (t === 'ERROR' || c.nodeIsMissing || (anyError && path.length === 0 && !c.nodeIsNamed && t !== ';')) return false;
+        let macro = false;
         if (t === 'compound_statement' && lastNamed?.type === 'expression_statement') {
           // `MACRO(name, …)` + body: a macro-defined function (index.ts macroFunction).
           const headerPath = [...path, lastNamed.index];
           const header = nodeAt(root, headerPath);
           const m = macroFunctionOf(header);
           if (m) out.push(new TopFunction(root, [...path, i], header.startIndex, c.endIndex, headerPath, m.name));
+          macro = m !== undefined;
         }
-        if (CONTAINERS.has(t)) {
+        if (macro) {
+          // Its errors are the function's (perFunction reads them): not an inert item too. A campaign found them
+          // counted twice when its body had an error and no mm identifier.
+        } else if (CONTAINERS.has(t)) {
           path.push(i);
           const ok = children();
           path.pop();
@@ -516,11 +521,12 @@ export class IncrementalCFacts {
   }
 
   /**
-   * The top-level functions after `edit` when it lies inside the body of one plain function (after its `{`, before
-   * its last `}`) and that function, parsed alone (tree-sitter's included ranges: positions as in the whole text), is
-   * one function_definition whose body spans exactly to its new end, with no `/*` left open. The other functions
-   * keep their place, moved by the characters inserted or deleted; their nodes are not read (StaleNodes if a run
-   * needs them: their facts must all be kept). Undefined otherwise (the whole file is reparsed).
+   * The top-level functions after `edit` when it lies inside one plain function, before its last `}` (in its body, or
+   * in its header past its first token when the item before it is complete: see below), and that function, parsed
+   * alone (tree-sitter's included ranges: positions as in the whole text), is one function_definition whose body
+   * spans exactly to its new end, with no `/*` left open. The other functions keep their place, moved by the
+   * characters inserted or deleted; their nodes are not read (StaleNodes if a run needs them: their facts must all
+   * be kept). Otherwise, why not (the whole file is reparsed: IncrementalStats.notLocal).
    *
    * Error-free, the result equals a whole-file parse's: a top-level function starts in the parser's top-level state,
    * and text that parses without error as one function_definition is reduced the same way whatever top-level items
