@@ -36,14 +36,17 @@ const json = (f: unknown): string => JSON.stringify(f);
 const lineAt = (text: string, at: number): number => text.slice(0, at).split('\n').length - 1;
 
 /** `text` with everything from `from` on blanked (spaces; line breaks kept, so positions do not move). */
-const blankFrom = (text: string, from: number): string => text.slice(0, from) + text.slice(from).replace(/[^\n]/g, ' ');
+/** `text` with everything outside [start, end) blanked (spaces; line breaks kept, so positions do not move). */
+const blankOutside = (text: string, start: number, end: number): string =>
+  text.slice(0, start).replace(/[^\n]/g, ' ') + text.slice(start, end) + text.slice(end).replace(/[^\n]/g, ' ');
 
 /**
  * A run that parsed the edited function alone, with a syntax error in it, where a fresh parse's error recovery ran
  * past that function (so their facts differ): the error is contained by design (IncrementalCFacts.localFunctions).
  * What must hold then: the fresh parse really did run past it; the functions above it are the fresh analysis's; the
  * functions below are the previous version's, moved by the lines the edit added or removed; and the edited function
- * is what a fresh analysis reads when nothing follows it.
+ * is what a fresh analysis reads of its own text alone (the text before it is left out too: definitions with errors
+ * above it are kept as the last whole-file parse read them, and a fresh parse's recovery may reach into them).
  */
 function assertContained(
   label: string,
@@ -69,7 +72,7 @@ function assertContained(
     json(prev.facts.functions.filter((f) => below(f, last - delta)).map((f) => shiftLines(f, delta))),
     `${label}: functions below`,
   );
-  const alone = extractCFacts(blankFrom(text, range.end), { era }).functions.filter((f) => f.range.start.line === first);
+  const alone = extractCFacts(blankOutside(text, range.start, range.end), { era }).functions.filter((f) => f.range.start.line === first);
   assert.equal(json(facts.functions.filter((f) => f.range.start.line === first)), json(alone), `${label}: the edited function`);
   // Findings: above as the fresh check's, below as the previous version's, moved (a message naming a line is
   // computed again when its function moves: compared without the line numbers).
