@@ -45,8 +45,9 @@ const blankOutside = (text: string, start: number, end: number): string =>
  * past that function (so their facts differ): the error is contained by design (IncrementalCFacts.localFunctions).
  * What must hold then: the fresh parse really did run past it; the functions above it are the fresh analysis's; the
  * functions below are the previous version's, moved by the lines the edit added or removed; and the edited function
- * is what a fresh analysis reads of its own text alone (the text before it is left out too: definitions with errors
- * above it are kept as the last whole-file parse read them, and a fresh parse's recovery may reach into them).
+ * is what a fresh analysis reads of the text up to its end, or of its own text alone (definitions with errors above
+ * it are kept as the last whole-file parse read them, and a fresh parse's recovery may reach into them; a campaign
+ * over kernel files found each of the two readings the only one to match in some case).
  */
 function assertContained(
   label: string,
@@ -72,8 +73,11 @@ function assertContained(
     json(prev.facts.functions.filter((f) => below(f, last - delta)).map((f) => shiftLines(f, delta))),
     `${label}: functions below`,
   );
-  const alone = extractCFacts(blankOutside(text, range.start, range.end), { era }).functions.filter((f) => f.range.start.line === first);
-  assert.equal(json(facts.functions.filter((f) => f.range.start.line === first)), json(alone), `${label}: the edited function`);
+  const edited = json(facts.functions.filter((f) => f.range.start.line === first));
+  const readings = [blankOutside(text, 0, range.end), blankOutside(text, range.start, range.end)].map((t) =>
+    json(extractCFacts(t, { era }).functions.filter((f) => f.range.start.line === first)),
+  );
+  assert.ok(readings.includes(edited), `${label}: the edited function`);
   // Findings: above as the fresh check's, below as the previous version's, moved (a message naming a line is
   // computed again when its function moves: compared without the line numbers).
   const lines = (x: unknown): string => json(x).replace(/\blines? \d+(?:(?:, | and )\d+)*/g, 'line N');
@@ -360,7 +364,7 @@ test('a definition with an error in its header: read per function, kept while an
   }
 });
 
-test('another definition with errors is kept while the edited function has an error, unless the edited one had an error when the file was last parsed whole', () => {
+test('another definition with errors is kept while the edited function has an error', () => {
   const fns = kernelCFile(200).split(/\n(?=static )/);
   const broken = fns.findIndex((f, i) => i > 3 && f.includes('mmap_read_lock(mm);'));
   assert.ok(broken > 3 && broken < fns.length - 2);
@@ -378,13 +382,13 @@ test('another definition with errors is kept while the edited function has an er
   // Undone: parsed alone again, a fresh analysis's facts.
   assert.equal(json(inc.extract(text, { era })), json(extractCFacts(text, { era })));
   assert.equal(inc.stats.local?.dirty, false);
-  // Parsed whole while the last function has its error: an edit there now reads the whole file (its error may be
-  // what the other definition's error came from), and gives a fresh analysis's facts.
+  // Parsed whole while the last function has its error, then that error removed: the other definition reads the
+  // same alone as in the file (its errors are its own), so it is kept still; a fresh analysis's facts.
   const whole = new IncrementalCFacts();
   whole.extract(typed, { era });
   assert.equal(json(whole.extract(text, { era })), json(extractCFacts(text, { era })));
-  assert.equal(whole.stats.local, undefined);
-  assert.equal(whole.stats.notLocal, "needs another function's nodes");
+  assert.equal(whole.stats.local?.dirty, false);
+  assert.equal(whole.stats.extracted, 1);
 });
 
 test('an edit in a function header parses that function alone when the item before it is complete; not in its first token, not after an item that may go on', () => {

@@ -84,6 +84,12 @@ class TopFunction {
    * (localFunctions).
    */
   afterComplete = false;
+  /**
+   * A definition the last whole-file parse read with errors, and read exactly as it reads its own text alone: its
+   * errors come from its text, not from the items around it. Kept while another function is edited, whatever that
+   * function's state (IncrementalCFacts.perFunction).
+   */
+  ownErrors = false;
 
   get node(): Parser.SyntaxNode {
     if (this.stale) throw new StaleNodes();
@@ -109,6 +115,7 @@ class TopFunction {
     f.cleanAtParse = this.cleanAtParse;
     f.unlisted = this.unlisted;
     f.afterComplete = this.afterComplete;
+    f.ownErrors = this.ownErrors;
     return f;
   }
 }
@@ -654,7 +661,12 @@ export class IncrementalCFacts {
     const fns = topLevel(tree, prep.text);
     this.fns = fns;
     const anyError = tree.rootNode.hasError;
-    if (fns) for (const f of fns) f.cleanAtParse = !anyError || (!f.inert && !f.node.hasError);
+    if (fns) {
+      for (const f of fns) {
+        f.cleanAtParse = !anyError || (!f.inert && !f.node.hasError);
+        if (!f.cleanAtParse && !f.inert && !f.isMacro) f.ownErrors = readAloneAlike(f.node, prep.text, source, deadline);
+      }
+    }
     let facts = fns ? this.perFunction(text, prep, source, fns, (f) => anyError && f.node.hasError, opts) : undefined;
     if (!facts) {
       this.stats.fallback = fns ? 'parse errors a function does not hold' : 'parse errors outside functions';
@@ -831,7 +843,7 @@ export class IncrementalCFacts {
         this.stats.reused++;
         continue;
       }
-      if (kept.kind === 'dirty' && reuseErrors && f.unchanged && kept.base && kept.problems) {
+      if (kept.kind === 'dirty' && (reuseErrors || f.ownErrors) && f.unchanged && kept.base && kept.problems) {
         // A definition with errors outside the one function this run parsed: as the last parse read it, moved.
         // (Read again, it made every keystroke elsewhere in a kernel file with one such definition reparse the file.)
         functions.push(movedTo(kept, row));
@@ -917,6 +929,34 @@ export class IncrementalCFacts {
       truncated: false,
       ...(over ? { budgetExceeded: over } : {}),
     };
+  }
+}
+
+/**
+ * `def` (a definition of a whole-file tree) parsed alone, from its text only, gives the same tree: every node of the
+ * same type over the same characters, MISSING where it was.
+ */
+function readAloneAlike(def: Parser.SyntaxNode, ptext: string, src: Source, deadline: number): boolean {
+  const { startIndex: start, endIndex: end } = def;
+  const tree = parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
+  const alone = tree?.rootNode;
+  if (!alone || alone.childCount !== 1) return false;
+  const a = alone.firstChild!.walk();
+  const b = def.walk();
+  for (;;) {
+    if (a.nodeType !== b.nodeType || a.startIndex !== b.startIndex || a.endIndex !== b.endIndex || a.nodeIsMissing !== b.nodeIsMissing) return false;
+    const down = a.gotoFirstChild();
+    if (down !== b.gotoFirstChild()) return false;
+    if (down) continue;
+    // Next sibling, or up until there is one (a and b move alike: their shapes matched so far).
+    for (;;) {
+      const next = a.gotoNextSibling();
+      if (next !== b.gotoNextSibling()) return false;
+      if (next) break;
+      // (A cursor does not leave the node it was made on: back there, the walk is done.)
+      if (!a.gotoParent()) return true;
+      b.gotoParent();
+    }
   }
 }
 
