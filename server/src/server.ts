@@ -39,7 +39,7 @@ import { DOCUMENT_INFO_METHOD, FACTS_METHOD, type DocumentInfoParams, type Facts
 import { ERA_AUTO, SETTINGS_SECTION } from '../../common/settings';
 import { Analyzer, hasOutline, lensKind, settingsFrom, uriToPath, type DiagnosticsModel, type DocumentModel } from './lsp/analyzer';
 import { FIX_ALL_KIND, codeActions } from './lsp/code-actions';
-import { findDocsRoot } from './lsp/findings';
+import { findDocsRoot, forClient } from './lsp/findings';
 import { configDiagnostics, isConfigUri } from './lsp/document-config';
 import { hoverAt } from './lsp/hover';
 import { stamp, TIMING } from './lsp/timing';
@@ -406,7 +406,7 @@ export class MmLensServer {
     const kept = this.models.get(uri);
     if (!kept || kept.version !== version || !hasOutline(kept)) this.models.set(uri, model);
     const related = this.clientCapabilities.textDocument?.publishDiagnostics?.relatedInformation === true;
-    const diagnostics = related ? model.diagnostics : model.diagnostics.map(({ relatedInformation: _r, ...d }) => d);
+    const diagnostics = model.diagnostics.map((d) => forClient(d, related));
     void this.connection.sendDiagnostics({ uri, version, diagnostics }).catch((error: unknown) => {
       this.log.error(`Kernel MM Lens: cannot publish diagnostics for ${uri}: ${errorMessage(error)}`);
     });

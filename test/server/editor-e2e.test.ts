@@ -294,6 +294,13 @@ test('bundled server over --stdio with the real rules: diagnostics while typing,
     await t.test('series: introduced finding as error on its added line, fixed one as information', async () => {
       await client.open(SERIES_URI, 'kernel-mbox', SERIES_TEXT, 1);
       const p = await client.nextDiagnostics(SERIES_URI, 0);
+      // `data` names the fixes; their edits stay in the server, which code actions read (the conversion below).
+      const fixes = p.diagnostics.flatMap((d) => {
+        const data = d.data as { rule: string; fixes: Record<string, unknown>[] };
+        assert.equal(data.rule, d.code);
+        return data.fixes;
+      });
+      assert.ok(fixes.length > 0 && fixes.every((f) => typeof f.title === 'string' && typeof f.kind === 'string' && !('edits' in f)), JSON.stringify(fixes));
       assert.deepEqual(
         p.diagnostics.map((d) => [d.code, d.range.start.line + 1, d.range.start.character, d.severity, (d.data as { status: string }).status]),
         [

@@ -3,7 +3,7 @@
  * their position in the .patch/.mbox (introduced on the added lines, fixed as information, pre-existing only when
  * `kernelMmLens.showPreExisting` asks). Every diagnostic carries `code` (the rule id), `codeDescription` (the rule's
  * page), `relatedInformation` (the other statements involved) and `data` (the fixes in document coordinates, for
- * code actions).
+ * code actions; published to the client without their edits, see forClient).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -210,6 +210,27 @@ export function patchFindingDiagnostics(ctx: DiagnosticContext, findings: PatchF
     }
   }
   return out;
+}
+
+/**
+ * A diagnostic as publishDiagnostics carries it to the client: `data` names the finding and its fixes (title, kind,
+ * preferred) without their edits, and relatedInformation only for a client that supports it. The edits stay in the
+ * server's model, which codeAction reads (server.ts onCodeAction): the client never sends them back. They were 32 of
+ * the 74 KB each keystroke published on the bench's 5,000-line file with 54 findings.
+ */
+export function forClient(d: Diagnostic, relatedInformation: boolean): Diagnostic {
+  const { relatedInformation: related, data, ...rest } = d;
+  const out: Diagnostic = rest;
+  if (relatedInformation && related) out.relatedInformation = related;
+  if (isFindingData(data)) {
+    out.data = { ...data, fixes: data.fixes.map(({ title, kind, isPreferred }) => ({ title, kind, isPreferred })) } satisfies PublishedFindingData;
+  } else if (data !== undefined) out.data = data;
+  return out;
+}
+
+/** `Diagnostic.data` of a rule finding as published: the fixes without their edits (forClient). */
+export interface PublishedFindingData extends Omit<FindingData, 'fixes'> {
+  fixes: Omit<DocumentFix, 'edits'>[];
 }
 
 export function isFindingData(v: unknown): v is FindingData {
