@@ -18,6 +18,7 @@ import { FunctionExtractor, type HelperIndex } from './extract';
 import {
   CONTAINERS,
   MM_BODY_RE,
+  collect,
   SIGNAL_FNS_RE,
   collectErrors,
   deadlineOf,
@@ -576,7 +577,7 @@ export class IncrementalCFacts {
     const delta = edit.newEndIndex - edit.oldEndIndex;
     const start = f.start;
     const end = f.end + delta;
-    const tree = parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
+    const tree = parseAlone(ptext, src, start, end, deadline);
     if (!tree) return 'over budget';
     const root = tree.rootNode;
     if (root.childCount !== 1) return 'not one definition alone';
@@ -898,19 +899,10 @@ export class IncrementalCFacts {
         const mirror = mirrorFrom(f.node.walk(), src, { clean: false });
         if (mirror.type !== 'ERROR') collectErrors(mirror, errors, missing);
         else {
-          // collect()'s walk of an ERROR (no definition in it: it holds no `{`): nested ERRORs and containers too.
-          errors.push(mirror);
-          const stack = [mirror];
-          while (stack.length) {
-            for (const c of stack.pop()!.children) {
-              if (c.type === 'ERROR') {
-                errors.push(c);
-                stack.push(c);
-              } else if (c.isMissing) missing.push(c);
-              else if (CONTAINERS.has(c.type)) stack.push(c);
-              else if (c.hasError) collectErrors(c, errors, missing);
-            }
-          }
+          // collect()'s own walk of an ERROR (no definition in it: it holds no `{`): nested ERRORs and containers too.
+          const inside = collect(mirror);
+          errors.push(mirror, ...inside.errors);
+          missing.push(...inside.missing);
         }
         const ranges = [...errors.slice(e0).map((n) => map.range(n)), ...missing.slice(m0).map((m) => map.range(statementOf(m)))];
         f.problems = { ranges, count: errors.length - e0 + missing.length - m0, row };
@@ -932,13 +924,18 @@ export class IncrementalCFacts {
   }
 }
 
+/** text[start, end) parsed alone (tree-sitter's included ranges: positions as in the whole text). */
+function parseAlone(ptext: string, src: Source, start: number, end: number, deadline: number): Parser.Tree | undefined {
+  return parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
+}
+
 /**
  * `def` (a definition of a whole-file tree) parsed alone, from its text only, gives the same tree: every node of the
  * same type over the same characters, MISSING where it was.
  */
 function readAloneAlike(def: Parser.SyntaxNode, ptext: string, src: Source, deadline: number): boolean {
   const { startIndex: start, endIndex: end } = def;
-  const tree = parseWithin(ptext, deadline, undefined, { startIndex: start, endIndex: end, startPosition: src.point(start), endPosition: src.point(end) });
+  const tree = parseAlone(ptext, src, start, end, deadline);
   const alone = tree?.rootNode;
   if (!alone || alone.childCount !== 1) return false;
   const a = alone.firstChild!.walk();

@@ -113,7 +113,7 @@ export function collectErrors(n: SyntaxNode, errors: SyntaxNode[], missing: Synt
 }
 
 /** Functions (descending only through top-level containers) and ERROR / MISSING nodes (only through subtrees with errors). */
-function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]; missing: SyntaxNode[] } {
+export function collect(root: SyntaxNode): { fns: FunctionInput[]; errors: SyntaxNode[]; missing: SyntaxNode[] } {
   const fns: FunctionInput[] = [];
   const errors: SyntaxNode[] = [];
   const missing: SyntaxNode[] = [];
