@@ -268,14 +268,23 @@ test('bare tokens at the top level of a tree with errors: the whole-file path, s
   assert.equal(inc.stats.fallback, 'parse errors outside functions');
 });
 
+/**
+ * The definitions `fns` (a generated file split before each `static`) joined, with a syntax error in the first one
+ * after the fourth that takes mmap_lock (`mmap_read_lock(mm) foo bar;`), two more definitions after it.
+ */
+function withBrokenDefinition(fns: string[]): string {
+  const broken = fns.findIndex((f, k) => k > 3 && f.includes('mmap_read_lock(mm);'));
+  assert.ok(broken > 3 && broken < fns.length - 2, `${fns.length} pieces`);
+  const copy = [...fns];
+  copy[broken] = copy[broken]!.replace('mmap_read_lock(mm);', 'mmap_read_lock(mm) foo bar;');
+  return copy.join('\n');
+}
+
 test('a file with preprocessor containers and a function with a syntax error still parses an edited function alone (as kernel files do)', () => {
   // Kernel files hold both: `#ifdef` blocks around definitions, and some definition tree-sitter reads with an error.
   const fns = kernelCFile(200).split(/\n(?=static )/);
   fns[3] = `#ifdef CONFIG_BENCH\n${fns[3]}\n#endif`;
-  const broken = fns.findIndex((f, k) => k > 3 && f.includes('mmap_read_lock(mm);'));
-  assert.ok(broken > 3 && broken < fns.length - 1, `${fns.length} pieces`);
-  fns[broken] = fns[broken]!.replace('mmap_read_lock(mm);', 'mmap_read_lock(mm) foo bar;');
-  const text = fns.join('\n');
+  const text = withBrokenDefinition(fns);
   const inc = new IncrementalCFacts();
   const first = inc.extract(text, { era });
   assert.ok(first.parseErrors > 0, 'one definition has an error');
@@ -366,10 +375,7 @@ test('a definition with an error in its header: read per function, kept while an
 
 test('another definition with errors is kept while the edited function has an error', () => {
   const fns = kernelCFile(200).split(/\n(?=static )/);
-  const broken = fns.findIndex((f, i) => i > 3 && f.includes('mmap_read_lock(mm);'));
-  assert.ok(broken > 3 && broken < fns.length - 2);
-  fns[broken] = fns[broken]!.replace('mmap_read_lock(mm);', 'mmap_read_lock(mm) foo bar;');
-  const text = fns.join('\n');
+  const text = withBrokenDefinition(fns);
   const inc = new IncrementalCFacts();
   assert.ok(inc.extract(text, { era }).parseErrors > 0);
   const at = text.lastIndexOf('\treturn 0;');
