@@ -131,12 +131,12 @@ interface Edit {
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return x / 2 ** 32;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
   };
 }
 
@@ -281,66 +281,66 @@ async function run(
   // every server run (main): their garbage made this process's GC pause for 1–2.5 s in the next server run, while a
   // publishDiagnostics sat unread (its bytes had arrived 4 ms after the server sent them).
   return () => {
-  const analyzer = new Analyzer({ settings: resolveSettings({ era: '6.8', maxFileSize: 8 * 1024 * 1024 }) });
-  const inProcess: number[] = [];
-  const factsOnly: number[] = [];
-  const wholeFile: number[] = [];
-  let fallbacks = 0;
-  let local = 0;
-  /** Why edits reparsed the whole tree (IncrementalStats.notLocal), and how many. */
-  const wholeWhy = new Map<string, number>();
-  const factsWhen = { local: [] as number[], whole: [] as number[] };
-  const incremental = new IncrementalCFacts();
-  const era = parseEra('6.8');
-  const tsInputs: { before: string; edit: Edit }[] = [];
-  let current = text;
-  analyzer.model({ uri, languageId, text: current, version: 1 });
-  edits.forEach((e, i) => {
-    tsInputs.push(treeSitterInput(current, e));
-    current = applyEdit(current, e);
-    const t0 = performance.now();
-    analyzer.model({ uri, languageId, text: current, version: i + 2 });
-    inProcess.push(performance.now() - t0);
-    if (languageId === 'c') {
-      if (i === 0) incremental.extract(text, { era });
-      const t1 = performance.now();
-      incremental.extract(current, { era });
-      factsOnly.push(performance.now() - t1);
-      if (incremental.stats.fallback) fallbacks++;
-      if (incremental.stats.local) local++;
-      else {
-        const why = incremental.stats.notLocal ?? 'first run';
-        wholeWhy.set(why, (wholeWhy.get(why) ?? 0) + 1);
+    const analyzer = new Analyzer({ settings: resolveSettings({ era: '6.8', maxFileSize: 8 * 1024 * 1024 }) });
+    const inProcess: number[] = [];
+    const factsOnly: number[] = [];
+    const wholeFile: number[] = [];
+    let fallbacks = 0;
+    let local = 0;
+    /** Why edits reparsed the whole tree (IncrementalStats.notLocal), and how many. */
+    const wholeWhy = new Map<string, number>();
+    const factsWhen = { local: [] as number[], whole: [] as number[] };
+    const incremental = new IncrementalCFacts();
+    const era = parseEra('6.8');
+    const tsInputs: { before: string; edit: Edit }[] = [];
+    let current = text;
+    analyzer.model({ uri, languageId, text: current, version: 1 });
+    edits.forEach((e, i) => {
+      tsInputs.push(treeSitterInput(current, e));
+      current = applyEdit(current, e);
+      const t0 = performance.now();
+      analyzer.model({ uri, languageId, text: current, version: i + 2 });
+      inProcess.push(performance.now() - t0);
+      if (languageId === 'c') {
+        if (i === 0) incremental.extract(text, { era });
+        const t1 = performance.now();
+        incremental.extract(current, { era });
+        factsOnly.push(performance.now() - t1);
+        if (incremental.stats.fallback) fallbacks++;
+        if (incremental.stats.local) local++;
+        else {
+          const why = incremental.stats.notLocal ?? 'first run';
+          wholeWhy.set(why, (wholeWhy.get(why) ?? 0) + 1);
+        }
+        factsWhen[incremental.stats.local ? 'local' : 'whole'].push(factsOnly[factsOnly.length - 1]!);
+        const t2 = performance.now();
+        checkCText(current, '/bench/mm/keystroke.c', { era: '6.8' });
+        wholeFile.push(performance.now() - t2);
       }
-      factsWhen[incremental.stats.local ? 'local' : 'whole'].push(factsOnly[factsOnly.length - 1]!);
-      const t2 = performance.now();
-      checkCText(current, '/bench/mm/keystroke.c', { era: '6.8' });
-      wholeFile.push(performance.now() - t2);
-    }
-  });
-  const ts = treeSitterFigures(tsInputs);
+    });
+    const ts = treeSitterFigures(tsInputs);
 
-  console.log(`\n${label}: ${text.split('\n').length} lines, ${(text.length / 1024).toFixed(0)} KB, ${findings} diagnostics, ${edits.length} edits`);
-  console.log(HEADER);
-  console.log(row(`didChange → publishDiagnostics (stdio server, debounce ${DEBOUNCE} ms)`, lsp));
-  console.log(row('Analyzer.model in process (no transport, no worker)', inProcess));
-  if (factsOnly.length) {
-    console.log(row('  of which C facts (incremental: reparse + changed functions)', factsOnly));
-    if (factsWhen.local.length) console.log(row('    edits that parsed the edited function alone', factsWhen.local));
-    if (factsWhen.whole.length) console.log(row('    edits that reparsed the whole tree', factsWhen.whole));
-    console.log(row('whole-file facts + rules (checkCText, no reuse: the baseline)', wholeFile));
-  }
-  if (PHASES) printPhases(edits.length, sent, stamps);
-  console.log(row('tree-sitter full parse of the same text', ts.full));
-  console.log(row('tree-sitter incremental reparse (edit + old tree)', ts.incremental));
-  if (wholeFile.length) {
-    const p95 = stats(lsp).p95;
-    console.log(`  didChange → publishDiagnostics p95 ${p95.toFixed(1)} ms: ${p95 <= 20 ? 'meets' : 'misses'} the 20 ms goal; ` +
-      `median ${(stats(wholeFile).median / stats(lsp).median).toFixed(1)}× faster than the whole-file baseline; ` +
-      `${local} of ${edits.length} edits parsed the edited function alone; ` +
-      `${fallbacks} read the whole file (parse errors outside functions)`);
-    if (wholeWhy.size) console.log(`  whole-tree reparses, why: ${[...wholeWhy].sort((x, y) => y[1] - x[1]).map(([why, n]) => `${n} ${why}`).join('; ')}`);
-  }
+    console.log(`\n${label}: ${text.split('\n').length} lines, ${(text.length / 1024).toFixed(0)} KB, ${findings} diagnostics, ${edits.length} edits`);
+    console.log(HEADER);
+    console.log(row(`didChange → publishDiagnostics (stdio server, debounce ${DEBOUNCE} ms)`, lsp));
+    console.log(row('Analyzer.model in process (no transport, no worker)', inProcess));
+    if (factsOnly.length) {
+      console.log(row('  of which C facts (incremental: reparse + changed functions)', factsOnly));
+      if (factsWhen.local.length) console.log(row('    edits that parsed the edited function alone', factsWhen.local));
+      if (factsWhen.whole.length) console.log(row('    edits that reparsed the whole tree', factsWhen.whole));
+      console.log(row('whole-file facts + rules (checkCText, no reuse: the baseline)', wholeFile));
+    }
+    if (PHASES) printPhases(edits.length, sent, stamps);
+    console.log(row('tree-sitter full parse of the same text', ts.full));
+    console.log(row('tree-sitter incremental reparse (edit + old tree)', ts.incremental));
+    if (wholeFile.length) {
+      const p95 = stats(lsp).p95;
+      console.log(`  didChange → publishDiagnostics p95 ${p95.toFixed(1)} ms: ${p95 <= 20 ? 'meets' : 'misses'} the 20 ms goal; ` +
+        `median ${(stats(wholeFile).median / stats(lsp).median).toFixed(1)}× faster than the whole-file baseline; ` +
+        `${local} of ${edits.length} edits parsed the edited function alone; ` +
+        `${fallbacks} read the whole file (parse errors outside functions)`);
+      if (wholeWhy.size) console.log(`  whole-tree reparses, why: ${[...wholeWhy].sort((x, y) => y[1] - x[1]).map(([why, n]) => `${n} ${why}`).join('; ')}`);
+    }
   };
 }
 
